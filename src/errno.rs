@@ -1,0 +1,115 @@
+//! `Errno`: the error every fallible call returns.
+
+use core::fmt;
+use core::num::NonZeroU16;
+
+/// An error number from the kernel, such as `Errno::INVAL` for `EINVAL`.
+///
+/// Values are the target architecture's own (mips and sparc number many errors
+/// differently), so compare with the named constants, never with literals. Two bytes,
+/// and `Result<(), Errno>` is two bytes too.
+///
+/// ```
+/// # #[cfg(target_os = "linux")] {
+/// use rawmap::Errno;
+/// let e = Errno::INVAL;
+/// assert_eq!(e.name(), Some("EINVAL"));
+/// assert_eq!(e.to_string(), "EINVAL: Invalid argument");
+/// # }
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(transparent)]
+pub struct Errno(NonZeroU16);
+
+/// `core::result::Result` with [`Errno`] as the error.
+pub type Result<T> = core::result::Result<T, Errno>;
+
+impl Errno {
+    /// The `Errno` with this raw value, or `None` for 0.
+    pub const fn new(code: u16) -> Option<Self> {
+        match NonZeroU16::new(code) {
+            Some(n) => Some(Self(n)),
+            None => None,
+        }
+    }
+
+    /// The raw error number, as the kernel of this architecture reports it.
+    pub const fn raw(self) -> u16 {
+        self.0.get()
+    }
+
+    /// Used by the generated named constants; the tables contain no 0.
+    #[allow(dead_code)]
+    pub(crate) const fn from_table(code: u16) -> Self {
+        match Self::new(code) {
+            Some(e) => e,
+            None => panic!("errno tables hold no zero"),
+        }
+    }
+
+    /// Used by the syscall layer for values it checked to be in `1..=4095`.
+    #[allow(dead_code)]
+    #[inline(always)]
+    pub(crate) const fn from_kernel(code: u16) -> Self {
+        match Self::new(code) {
+            Some(e) => e,
+            // Cannot happen (callers pass 1..=4095); 1 rather than a panic keeps the
+            // syscall path free of panics.
+            None => Self(NonZeroU16::MIN),
+        }
+    }
+
+    /// Looks this value up in the target's errno table: `(name, message)`.
+    fn lookup(self) -> Option<(&'static str, &'static str)> {
+        #[cfg(target_os = "linux")]
+        {
+            crate::linux::sys::errno::TABLE
+                .iter()
+                .find(|(v, _, _)| *v == self.raw())
+                .map(|&(_, name, msg)| (name, msg))
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            None
+        }
+    }
+
+    /// The symbolic name, such as `"EINVAL"`, if the target's table knows the value.
+    pub fn name(self) -> Option<&'static str> {
+        self.lookup().map(|(n, _)| n)
+    }
+
+    /// A short description, such as `"Invalid argument"`, if the table has one.
+    pub fn message(self) -> Option<&'static str> {
+        self.lookup().map(|(_, m)| m).filter(|m| !m.is_empty())
+    }
+}
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.name(), self.message()) {
+            (Some(n), Some(m)) => write!(f, "{n}: {m}"),
+            (Some(n), None) => f.write_str(n),
+            _ => write!(f, "errno {}", self.raw()),
+        }
+    }
+}
+
+impl fmt::Debug for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(n) => write!(f, "Errno({n})"),
+            None => write!(f, "Errno({})", self.raw()),
+        }
+    }
+}
+
+impl core::error::Error for Errno {}
+
+#[cfg(feature = "std")]
+impl From<Errno> for std::io::Error {
+    /// An OS error with the same code, so `raw_os_error()` and `kind()` work as usual.
+    fn from(e: Errno) -> Self {
+        std::io::Error::from_raw_os_error(i32::from(e.raw()))
+    }
+}

@@ -1,0 +1,54 @@
+//! Memory mapping for Linux without libc.
+//!
+//! `rawmap` talks to the kernel through inline-asm syscalls whose numbers and constants
+//! come from per-architecture tables (`arch/` in the source), so it works in `#![no_std]`
+//! code: static binaries, loaders, allocators, code that runs before TLS exists or in a
+//! signal handler. [`raw`] is the unsafe layer, one function per syscall.
+//!
+//! ```
+//! use rawmap::{raw, MapFlags, MapType, ProtFlags, page_size};
+//!
+//! let len = page_size();
+//! // SAFETY: a fresh anonymous mapping; nothing else refers to it; unmapped below.
+//! unsafe {
+//!     let p = raw::mmap(core::ptr::null_mut(), len, ProtFlags::READ | ProtFlags::WRITE,
+//!                       MapType::Private, MapFlags::ANONYMOUS, -1, 0)?;
+//!     raw::munmap(p, len)?;
+//! }
+//! # Ok::<(), rawmap::Errno>(())
+//! ```
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+mod errno;
+pub use errno::{Errno, Result};
+
+#[cfg(target_os = "linux")]
+mod linux;
+
+/// Syscall numbers and constants of the target architecture, generated from `arch/`.
+///
+/// Not a stable interface: it exists so the crate's tests can compare the tables with
+/// independent sources (`libc`, `sc`).
+#[cfg(target_os = "linux")]
+#[doc(hidden)]
+pub use linux::sys;
+
+#[cfg(target_os = "linux")]
+mod flags;
+#[cfg(target_os = "linux")]
+pub use flags::{
+    MapFlags, MapType, MemfdFlags, MlockAllFlags, MlockFlags, MsyncFlags, OpenFlags, ProtFlags,
+    RemapFlags,
+};
+
+#[cfg(target_os = "linux")]
+mod page;
+#[cfg(target_os = "linux")]
+pub use page::page_size;
+
+#[cfg(target_os = "linux")]
+pub mod raw;

@@ -1,0 +1,37 @@
+//! The Linux syscall layer: the per-arch `asm!` stubs, the constants build.rs generated
+//! from `arch/`, and the one rule that turns a raw return value into `Result`.
+
+#[cfg_attr(target_arch = "x86_64", path = "arch/x86_64.rs")]
+#[cfg_attr(target_arch = "aarch64", path = "arch/aarch64.rs")]
+#[cfg_attr(target_arch = "riscv64", path = "arch/riscv64.rs")]
+mod asm;
+
+#[allow(unused_imports)]
+pub(crate) use asm::{syscall0, syscall1, syscall2, syscall3, syscall4, syscall5, syscall6};
+
+/// Syscall numbers and constants for this target, generated from `arch/` by build.rs.
+#[allow(missing_docs, clippy::unreadable_literal)]
+pub mod sys {
+    include!(concat!(env!("OUT_DIR"), "/sys.rs"));
+}
+
+use crate::{Errno, Result};
+
+/// Decodes a raw syscall return: `-4095..=-1` is `-errno`, anything else is a value.
+///
+/// The asm stubs of architectures that signal errors out of band (mips a3, powerpc
+/// cr0.SO, sparc carry) negate the value themselves, so this is the only rule.
+#[inline(always)]
+pub(crate) fn check(ret: isize) -> Result<usize> {
+    if (-4095..0).contains(&ret) {
+        Err(Errno::from_kernel(-ret as u16))
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+/// `check` for calls that return 0 on success.
+#[inline(always)]
+pub(crate) fn check_unit(ret: isize) -> Result<()> {
+    check(ret).map(|_| ())
+}

@@ -1,0 +1,197 @@
+//! The page size, read from the kernel once and cached.
+//!
+//! Never a constant: aarch64 kernels run with 4K, 16K or 64K pages, ppc64 usually 64K,
+//! loongarch 16K. The value comes from `AT_PAGESZ` in the auxiliary vector, through
+//! `prctl(PR_GET_AUXV)` (Linux 6.4) or `/proc/self/auxv`; if neither can be read (no
+//! /proc, a seccomp policy) it is measured with `mprotect`, which needs no file system.
+
+use core::ffi::c_void;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::flags::{MapFlags, MapType, OpenFlags, ProtFlags};
+use crate::linux::sys::auxv::{AT_NULL, AT_PAGESZ, PR_GET_AUXV};
+use crate::{Errno, Result, raw};
+
+static PAGE_SIZE: AtomicUsize = AtomicUsize::new(0);
+
+/// The size of a page of memory, in bytes: a power of two, at least 4096.
+///
+/// Read once, then served from a cached atomic (a relaxed load). Safe to call from a
+/// signal handler or before thread-local storage exists: it takes no locks, allocates
+/// nothing and touches no `errno`.
+///
+/// # Panics
+/// If the kernel gives no way to learn the page size: no `PR_GET_AUXV`, no readable
+/// `/proc/self/auxv`, and no memory for a two-page probe mapping.
+///
+/// ```
+/// let ps = rawmap::page_size();
+/// assert!(ps.is_power_of_two() && ps >= 4096);
+/// ```
+#[inline]
+pub fn page_size() -> usize {
+    match PAGE_SIZE.load(Ordering::Relaxed) {
+        0 => init(),
+        n => n,
+    }
+}
+
+#[cold]
+fn init() -> usize {
+    let n = from_prctl()
+        .or_else(|_| from_proc())
+        .or_else(|_| from_probe())
+        .unwrap_or_else(|e| panic!("rawmap: cannot determine the page size: {e}"));
+    // Every thread computes the same value, so a race only repeats the work.
+    PAGE_SIZE.store(n, Ordering::Relaxed);
+    n
+}
+
+/// Scans `(key, value)` words of an auxiliary vector for `AT_PAGESZ`.
+fn find_pagesz(words: &[usize]) -> Result<usize> {
+    for pair in words.chunks_exact(2) {
+        match pair[0] {
+            k if k == AT_PAGESZ as usize => return valid(pair[1]),
+            k if k == AT_NULL as usize => break,
+            _ => {}
+        }
+    }
+    Err(Errno::NOENT)
+}
+
+fn valid(n: usize) -> Result<usize> {
+    if n.is_power_of_two() && n >= 4096 {
+        Ok(n)
+    } else {
+        Err(Errno::INVAL)
+    }
+}
+
+/// Room for 64 auxv entries; kernels write about 20-30, and AT_PAGESZ comes early.
+type AuxvBuf = [usize; 128];
+
+pub(crate) fn from_prctl() -> Result<usize> {
+    let mut buf: AuxvBuf = [0; 128];
+    // SAFETY: PR_GET_AUXV writes at most `size_of_val(&buf)` bytes to `buf`.
+    let total = unsafe {
+        raw::prctl(
+            PR_GET_AUXV,
+            buf.as_mut_ptr().expose_provenance(),
+            size_of_val(&buf),
+            0,
+            0,
+        )?
+    };
+    let copied = total.min(size_of_val(&buf)) / size_of::<usize>();
+    find_pagesz(&buf[..copied])
+}
+
+pub(crate) fn from_proc() -> Result<usize> {
+    // SAFETY: the path is a valid C string; the descriptor is closed below.
+    let fd = unsafe { raw::openat(raw::AT_FDCWD, c"/proc/self/auxv", OpenFlags::CLOEXEC, 0)? };
+    let mut buf: AuxvBuf = [0; 128];
+    let mut filled = 0;
+    let result = loop {
+        let bytes = size_of_val(&buf);
+        // SAFETY: the destination is the unfilled tail of `buf`.
+        let r = unsafe {
+            raw::read(
+                fd,
+                buf.as_mut_ptr().cast::<u8>().add(filled),
+                bytes - filled,
+            )
+        };
+        match r {
+            Ok(0) => break find_pagesz(&buf[..filled / size_of::<usize>()]),
+            Ok(n) => {
+                filled += n;
+                if filled == bytes {
+                    break find_pagesz(&buf);
+                }
+            }
+            Err(e) if e == Errno::INTR => {}
+            Err(e) => break Err(e),
+        }
+    };
+    // SAFETY: `fd` was opened above and is not used after this.
+    let _ = unsafe { raw::close(fd) };
+    result
+}
+
+/// Measures the page size: `mprotect` accepts an address inside a mapping only if it is
+/// page-aligned, so the smallest power of two above 2 KiB it accepts is the page size.
+pub(crate) fn from_probe() -> Result<usize> {
+    // Larger than any Linux page size (the largest is 256 KiB on hexagon).
+    const SPAN: usize = 1 << 20;
+    // SAFETY: a new PROT_NONE mapping at a kernel-chosen address; unmapped below.
+    let base = unsafe {
+        raw::mmap(
+            core::ptr::null_mut(),
+            2 * SPAN,
+            ProtFlags::empty(),
+            MapType::Private,
+            MapFlags::ANONYMOUS | MapFlags::NORESERVE,
+            -1,
+            0,
+        )?
+    };
+    let mut size = 4096;
+    let found = loop {
+        if size >= SPAN {
+            break Err(Errno::INVAL);
+        }
+        let p = base.cast::<u8>().wrapping_add(size).cast::<c_void>();
+        // SAFETY: `p` lies in the mapping above, which nothing else uses.
+        if unsafe { raw::mprotect(p, 1, ProtFlags::empty()) }.is_ok() {
+            break Ok(size);
+        }
+        size *= 2;
+    };
+    // SAFETY: unmaps exactly the probe mapping created above.
+    let _ = unsafe { raw::munmap(base, 2 * SPAN) };
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expected() -> usize {
+        // SAFETY: sysconf has no preconditions.
+        unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
+    }
+
+    #[test]
+    fn cached_value_matches_libc() {
+        assert_eq!(page_size(), expected());
+    }
+
+    #[test]
+    fn proc_auxv_matches_libc() {
+        assert_eq!(from_proc(), Ok(expected()));
+    }
+
+    #[test]
+    fn probe_matches_libc() {
+        assert_eq!(from_probe(), Ok(expected()));
+    }
+
+    #[test]
+    fn prctl_matches_libc_or_is_unsupported() {
+        // PR_GET_AUXV exists since Linux 6.4; older kernels and qemu-user say EINVAL.
+        match from_prctl() {
+            Ok(n) => assert_eq!(n, expected()),
+            Err(e) => assert_eq!(e, Errno::INVAL, "unexpected error {e}"),
+        }
+    }
+
+    #[test]
+    fn auxv_scan_stops_at_at_null() {
+        let v = [AT_NULL as usize, 0, AT_PAGESZ as usize, 4096];
+        assert_eq!(find_pagesz(&v), Err(Errno::NOENT));
+        let v = [3, 7, AT_PAGESZ as usize, 16384, AT_NULL as usize, 0];
+        assert_eq!(find_pagesz(&v), Ok(16384));
+        let v = [AT_PAGESZ as usize, 3000];
+        assert_eq!(find_pagesz(&v), Err(Errno::INVAL));
+    }
+}

@@ -1,0 +1,450 @@
+//! The unsafe escape hatch: one function per Linux syscall the crate uses, with the
+//! kernel's argument order, no libc, and `Result<_, Errno>` returns.
+//!
+//! These are the exact calls [`Mapping`](crate) is built from. Nothing here checks
+//! ranges or ownership: that is the caller's job, stated in each `# Safety` section.
+//! Pointers travel as addresses (`expose_provenance`); memory the kernel maps is not a
+//! Rust allocation, so the returned address carries exposed provenance too.
+//!
+//! ```
+//! use rawmap::{raw, MapFlags, MapType, ProtFlags};
+//! use core::ptr;
+//!
+//! // SAFETY: a fresh anonymous mapping touches no existing memory; it is unmapped below.
+//! unsafe {
+//!     let p = raw::mmap(ptr::null_mut(), 4096, ProtFlags::READ | ProtFlags::WRITE,
+//!                       MapType::Private, MapFlags::ANONYMOUS, -1, 0)?;
+//!     p.cast::<u8>().write(7);
+//!     raw::munmap(p, 4096)?;
+//! }
+//! # Ok::<(), rawmap::Errno>(())
+//! ```
+
+use core::ffi::{CStr, c_void};
+
+use crate::Result;
+use crate::flags::{
+    MapFlags, MapType, MemfdFlags, MlockAllFlags, MlockFlags, MsyncFlags, OpenFlags, ProtFlags,
+    RemapFlags,
+};
+use crate::linux::sys::{fcntl, nr};
+use crate::linux::{check, check_unit, syscall1, syscall2, syscall3, syscall4, syscall5, syscall6};
+
+/// A file descriptor number, as the kernel takes it.
+pub type RawFd = i32;
+
+/// `AT_FDCWD`: resolve relative paths against the current directory.
+pub const AT_FDCWD: RawFd = fcntl::AT_FDCWD;
+/// `AT_EMPTY_PATH`: with an empty path, operate on the dirfd itself.
+pub const AT_EMPTY_PATH: u32 = fcntl::AT_EMPTY_PATH;
+/// `AT_SYMLINK_NOFOLLOW`: do not follow a final symlink.
+pub const AT_SYMLINK_NOFOLLOW: u32 = fcntl::AT_SYMLINK_NOFOLLOW;
+/// `STATX_SIZE`: ask statx for `stx_size`.
+pub const STATX_SIZE: u32 = fcntl::STATX_SIZE;
+/// `STATX_BASIC_STATS`: ask statx for everything `stat` returns.
+pub const STATX_BASIC_STATS: u32 = fcntl::STATX_BASIC_STATS;
+
+#[inline(always)]
+fn addr<T>(p: *const T) -> usize {
+    p.expose_provenance()
+}
+
+/// `mmap(addr, len, prot, flags, fd, offset)`: map files or anonymous memory.
+///
+/// The kernel's `flags` argument is `ty as u32 | flags.bits()`. Returns the address of
+/// the new mapping. See mmap(2).
+///
+/// # Safety
+/// With `MapFlags::FIXED`, whatever was mapped at `addr` is replaced, so the caller must
+/// own that range and have no live references into it. The returned memory is not
+/// tracked: the caller unmaps it, and creates references into it only while the pages
+/// are mapped with the needed protection and (for shared file mappings) no other
+/// process changes or truncates the file.
+#[inline]
+pub unsafe fn mmap(
+    addr_hint: *mut c_void,
+    len: usize,
+    prot: ProtFlags,
+    ty: MapType,
+    flags: MapFlags,
+    fd: RawFd,
+    offset: u64,
+) -> Result<*mut c_void> {
+    let flags = ty as u32 | flags.bits();
+    // SAFETY: forwarded contract; the arguments are plain values.
+    let ret = unsafe {
+        syscall6(
+            nr::MMAP,
+            addr(addr_hint),
+            len,
+            prot.bits() as usize,
+            flags as usize,
+            fd as usize,
+            offset as usize,
+        )
+    };
+    check(ret).map(core::ptr::with_exposed_provenance_mut)
+}
+
+/// `munmap(addr, len)`: remove mappings in `[addr, addr + len)`. See munmap(2).
+///
+/// Unmapping a range with nothing mapped succeeds. `addr` must be page-aligned
+/// (`EINVAL`), and splitting a mapping can fail with `ENOMEM` at `vm.max_map_count`.
+///
+/// # Safety
+/// No reference into the range may be used afterwards, and the caller must own it: any
+/// other owner (an allocator, a `Mapping`) would later use or unmap memory that is gone.
+#[inline]
+pub unsafe fn munmap(addr_: *mut c_void, len: usize) -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe { syscall2(nr::MUNMAP, addr(addr_), len) })
+}
+
+/// `mremap(old, old_len, new_len, flags, new_addr)`: grow, shrink or move a mapping.
+///
+/// `new_addr` is used only with `RemapFlags::FIXED`. Returns the (possibly moved)
+/// address. On failure the old mapping is unchanged. See mremap(2).
+///
+/// # Safety
+/// On success the old range may be gone (moved, or shrunk), so no reference into it may
+/// be used. With `FIXED`, whatever was at `new_addr` is replaced, as with mmap's `FIXED`.
+#[inline]
+pub unsafe fn mremap(
+    old: *mut c_void,
+    old_len: usize,
+    new_len: usize,
+    flags: RemapFlags,
+    new_addr: *mut c_void,
+) -> Result<*mut c_void> {
+    // SAFETY: forwarded contract.
+    let ret = unsafe {
+        syscall5(
+            nr::MREMAP,
+            addr(old),
+            old_len,
+            new_len,
+            flags.bits() as usize,
+            addr(new_addr),
+        )
+    };
+    check(ret).map(core::ptr::with_exposed_provenance_mut)
+}
+
+/// `msync(addr, len, flags)`: write dirty pages of a shared file mapping back to the
+/// file. `addr` must be page-aligned. See msync(2).
+///
+/// # Safety
+/// Reads memory only; kept `unsafe` so that every function of this module has the same
+/// contract: the range must be one the caller owns (`ENOMEM` if any of it is unmapped).
+#[inline]
+pub unsafe fn msync(addr_: *mut c_void, len: usize, flags: MsyncFlags) -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe { syscall3(nr::MSYNC, addr(addr_), len, flags.bits() as usize) })
+}
+
+/// `madvise(addr, len, advice)`: tell the kernel how a range will be used. `advice` is
+/// the kernel's `MADV_*` value. See madvise(2).
+///
+/// # Safety
+/// Some advice changes memory contents or lifetime (`MADV_DONTNEED`, `FREE`, `REMOVE`,
+/// `DONTFORK`, `WIPEONFORK`, `GUARD_INSTALL`, ...): the caller must own the range and
+/// accept that effect on it, with no references relying on the old contents.
+#[inline]
+pub unsafe fn madvise(addr_: *mut c_void, len: usize, advice: u32) -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe { syscall3(nr::MADVISE, addr(addr_), len, advice as usize) })
+}
+
+/// `mprotect(addr, len, prot)`: change the access allowed to a range. See mprotect(2).
+///
+/// # Safety
+/// Removing access turns later accesses through existing references into faults; the
+/// caller must own the range and make sure none happen.
+#[inline]
+pub unsafe fn mprotect(addr_: *mut c_void, len: usize, prot: ProtFlags) -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe { syscall3(nr::MPROTECT, addr(addr_), len, prot.bits() as usize) })
+}
+
+/// `mlock(addr, len)`: lock pages in RAM. See mlock(2).
+///
+/// # Safety
+/// Faults the pages in; the range must be mapped memory the caller owns.
+#[inline]
+pub unsafe fn mlock(addr_: *const c_void, len: usize) -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe { syscall2(nr::MLOCK, addr(addr_), len) })
+}
+
+/// `mlock2(addr, len, flags)` (Linux 4.4): `mlock`, optionally only as pages fault in.
+/// See mlock2(2).
+///
+/// # Safety
+/// As [`mlock`].
+#[inline]
+pub unsafe fn mlock2(addr_: *const c_void, len: usize, flags: MlockFlags) -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe { syscall3(nr::MLOCK2, addr(addr_), len, flags.bits() as usize) })
+}
+
+/// `munlock(addr, len)`: undo `mlock`. See munlock(2).
+///
+/// # Safety
+/// The range must be one the caller owns: unlocking memory another component locked
+/// breaks its guarantees.
+#[inline]
+pub unsafe fn munlock(addr_: *const c_void, len: usize) -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe { syscall2(nr::MUNLOCK, addr(addr_), len) })
+}
+
+/// `mlockall(flags)`: lock the whole address space. See mlockall(2).
+///
+/// # Safety
+/// Affects every mapping of the process, including other components' memory.
+#[inline]
+pub unsafe fn mlockall(flags: MlockAllFlags) -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe { syscall1(nr::MLOCKALL, flags.bits() as usize) })
+}
+
+/// `munlockall()`: unlock the whole address space. See munlockall(2).
+///
+/// # Safety
+/// Affects every mapping of the process, including memory other components locked.
+#[inline]
+pub unsafe fn munlockall() -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe { crate::linux::syscall0(nr::MUNLOCKALL) })
+}
+
+/// `mincore(addr, len, vec)`: which pages of a range are resident. Writes one byte per
+/// page to `vec`, bit 0 set for a resident page. See mincore(2).
+///
+/// # Safety
+/// `vec` must be valid for writes of `len.div_ceil(page_size())` bytes.
+#[inline]
+pub unsafe fn mincore(addr_: *mut c_void, len: usize, vec: *mut u8) -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe { syscall3(nr::MINCORE, addr(addr_), len, addr(vec)) })
+}
+
+/// `ftruncate(fd, len)`: set a file's length. See ftruncate(2).
+///
+/// # Safety
+/// Shrinking a file under a shared mapping makes access to the cut pages raise SIGBUS;
+/// the caller must make sure no code touches them (or uses [`crate`]'s fault-safe copies).
+#[inline]
+pub unsafe fn ftruncate(fd: RawFd, len: u64) -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe { syscall2(nr::FTRUNCATE, fd as usize, len as usize) })
+}
+
+/// `memfd_create(name, flags)`: an anonymous file in RAM. Returns its descriptor, which
+/// the caller closes. See memfd_create(2).
+///
+/// # Safety
+/// None beyond the types; `unsafe` for the uniform contract of this module (the caller
+/// owns the returned descriptor and must close it exactly once).
+#[inline]
+pub unsafe fn memfd_create(name: &CStr, flags: MemfdFlags) -> Result<RawFd> {
+    // SAFETY: `name` is a valid C string for the duration of the call.
+    check(unsafe { syscall2(nr::MEMFD_CREATE, addr(name.as_ptr()), flags.bits() as usize) })
+        .map(|fd| fd as RawFd)
+}
+
+/// `openat(dirfd, path, flags, mode)`: open or create a file. `mode` is used when
+/// creating. Returns a descriptor the caller closes. See openat(2).
+///
+/// # Safety
+/// The caller owns the returned descriptor and must close it exactly once.
+#[inline]
+pub unsafe fn openat(dirfd: RawFd, path: &CStr, flags: OpenFlags, mode: u32) -> Result<RawFd> {
+    // SAFETY: `path` is a valid C string for the duration of the call.
+    let ret = unsafe {
+        syscall4(
+            nr::OPENAT,
+            dirfd as usize,
+            addr(path.as_ptr()),
+            flags.bits() as usize,
+            mode as usize,
+        )
+    };
+    check(ret).map(|fd| fd as RawFd)
+}
+
+/// `close(fd)`. See close(2).
+///
+/// # Safety
+/// The caller must own `fd`: closing a descriptor someone else uses makes their later
+/// calls act on whatever file reuses the number.
+#[inline]
+pub unsafe fn close(fd: RawFd) -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe { syscall1(nr::CLOSE, fd as usize) })
+}
+
+/// The kernel's `struct statx_timestamp`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct StatxTimestamp {
+    pub tv_sec: i64,
+    pub tv_nsec: u32,
+    pub __reserved: i32,
+}
+
+/// The kernel's `struct statx` (256 bytes on every architecture). Fields the kernel did
+/// not fill are zero; `stx_mask` says which it filled.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct Statx {
+    pub stx_mask: u32,
+    pub stx_blksize: u32,
+    pub stx_attributes: u64,
+    pub stx_nlink: u32,
+    pub stx_uid: u32,
+    pub stx_gid: u32,
+    pub stx_mode: u16,
+    pub __spare0: u16,
+    pub stx_ino: u64,
+    pub stx_size: u64,
+    pub stx_blocks: u64,
+    pub stx_attributes_mask: u64,
+    pub stx_atime: StatxTimestamp,
+    pub stx_btime: StatxTimestamp,
+    pub stx_ctime: StatxTimestamp,
+    pub stx_mtime: StatxTimestamp,
+    pub stx_rdev_major: u32,
+    pub stx_rdev_minor: u32,
+    pub stx_dev_major: u32,
+    pub stx_dev_minor: u32,
+    pub stx_mnt_id: u64,
+    pub stx_dio_mem_align: u32,
+    pub stx_dio_offset_align: u32,
+    pub __spare3: [u64; 12],
+}
+
+/// `statx(dirfd, path, flags, mask, buf)` (Linux 4.11): file status in one layout for
+/// every architecture. `statx(fd, c"", AT_EMPTY_PATH, STATX_SIZE, &mut st)` is fstat.
+/// See statx(2).
+///
+/// # Safety
+/// None beyond the types; `unsafe` for the uniform contract of this module.
+#[inline]
+pub unsafe fn statx(
+    dirfd: RawFd,
+    path: &CStr,
+    flags: u32,
+    mask: u32,
+    buf: &mut Statx,
+) -> Result<()> {
+    // SAFETY: `path` and `buf` are valid for the call; the kernel writes at most
+    // size_of::<Statx>() bytes.
+    check_unit(unsafe {
+        syscall5(
+            nr::STATX,
+            dirfd as usize,
+            addr(path.as_ptr()),
+            flags as usize,
+            mask as usize,
+            addr(buf),
+        )
+    })
+}
+
+/// The kernel's `struct iovec`, for [`process_madvise`].
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct IoVec {
+    /// Start of the range.
+    pub base: *mut c_void,
+    /// Length of the range in bytes.
+    pub len: usize,
+}
+
+/// `process_madvise(pidfd, iov, vlen, advice, flags)` (Linux 5.10): advice for ranges
+/// of the process `pidfd` refers to (this one included). Returns the bytes advised.
+/// See process_madvise(2).
+///
+/// # Safety
+/// `iov` must point to `vlen` valid `IoVec`s; for ranges of this process, as [`madvise`].
+#[inline]
+pub unsafe fn process_madvise(
+    pidfd: RawFd,
+    iov: *const IoVec,
+    vlen: usize,
+    advice: u32,
+    flags: u32,
+) -> Result<usize> {
+    // SAFETY: forwarded contract.
+    check(unsafe {
+        syscall5(
+            nr::PROCESS_MADVISE,
+            pidfd as usize,
+            addr(iov),
+            vlen,
+            advice as usize,
+            flags as usize,
+        )
+    })
+}
+
+/// `mseal(addr, len, flags)` (Linux 6.10, 64-bit kernels): forbid later unmap, remap,
+/// protect and destructive advice on a range, for the life of the process. `flags` must
+/// be 0. See mseal(2).
+///
+/// # Safety
+/// The range can never be unmapped: any owner that would unmap it (a `Mapping`'s Drop)
+/// must be forgotten instead.
+#[inline]
+pub unsafe fn mseal(addr_: *mut c_void, len: usize, flags: usize) -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe { syscall3(nr::MSEAL, addr(addr_), len, flags) })
+}
+
+/// `read(fd, buf, count)`. Returns the bytes read; 0 at end of file. See read(2).
+///
+/// # Safety
+/// `buf` must be valid for writes of `count` bytes.
+#[inline]
+pub unsafe fn read(fd: RawFd, buf: *mut u8, count: usize) -> Result<usize> {
+    // SAFETY: forwarded contract.
+    check(unsafe { syscall3(nr::READ, fd as usize, addr(buf), count) })
+}
+
+/// `write(fd, buf, count)`. Returns the bytes written. See write(2).
+///
+/// # Safety
+/// `buf` must be valid for reads of `count` bytes.
+#[inline]
+pub unsafe fn write(fd: RawFd, buf: *const u8, count: usize) -> Result<usize> {
+    // SAFETY: forwarded contract.
+    check(unsafe { syscall3(nr::WRITE, fd as usize, addr(buf), count) })
+}
+
+/// `exit_group(status)`: end the process without running destructors or flushing
+/// anything. For `no_std` programs with their own `_start`. See exit_group(2).
+pub fn exit_group(status: i32) -> ! {
+    // SAFETY: exit_group takes a plain integer and does not return.
+    unsafe {
+        syscall1(nr::EXIT_GROUP, status as usize);
+    }
+    // The kernel never returns from exit_group; loop in case a sandbox made it fail.
+    #[allow(clippy::empty_loop)]
+    loop {}
+}
+
+/// `prctl(option, a2, a3, a4, a5)`, crate-internal (page size from `PR_GET_AUXV`).
+#[inline]
+pub(crate) unsafe fn prctl(
+    option: u32,
+    a2: usize,
+    a3: usize,
+    a4: usize,
+    a5: usize,
+) -> Result<usize> {
+    // SAFETY: forwarded contract.
+    check(unsafe { syscall5(nr::PRCTL, option as usize, a2, a3, a4, a5) })
+}
