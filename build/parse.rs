@@ -141,12 +141,15 @@ pub const ARCHES: &[&str] = &["x86_64", "aarch64", "riscv64"];
 /// The constant tables, each a file under `generic/` with optional per-arch overrides.
 pub const CONST_TABLES: &[&str] = &["mman", "fcntl", "auxv", "errno"];
 
+/// Each constant table's name with its merged rows.
+pub type ConstTables = Vec<(&'static str, Vec<Const>)>;
+
 /// Reads the syscall numbers and constants of `arch` from the `arch/` directory at `root`.
 /// `read` is handed each path it needs, so build.rs can register it for rerun-if-changed.
 pub fn load(
     arch: &str,
     mut read: impl FnMut(&str) -> Result<Option<String>, String>,
-) -> Result<(Vec<Syscall>, Vec<(&'static str, Vec<Const>)>), String> {
+) -> Result<(Vec<Syscall>, ConstTables), String> {
     let abi = arch_abi(arch).ok_or_else(|| format!("no syscall table for target_arch `{arch}`"))?;
     let table = read(abi.table)?.ok_or_else(|| format!("missing arch/{}", abi.table))?;
     let mut calls: Vec<Syscall> = syscalls(&table)
