@@ -233,3 +233,26 @@ bitflags! {
         const _ = !0;
     }
 }
+
+bitflags! {
+    /// `F_SEAL_*`: seals of a memfd (`fcntl(F_ADD_SEALS / F_GET_SEALS)`).
+    #[repr(transparent)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub struct SealFlags: u32 {
+        /// `F_SEAL_SEAL`: no more seals can be added.
+        const SEAL = fcntl::F_SEAL_SEAL;
+        /// `F_SEAL_SHRINK`: the file cannot shrink.
+        const SHRINK = fcntl::F_SEAL_SHRINK;
+        /// `F_SEAL_GROW`: the file cannot grow.
+        const GROW = fcntl::F_SEAL_GROW;
+        /// `F_SEAL_WRITE`: the contents cannot change (fails with `EBUSY` while a
+        /// writable shared mapping exists).
+        const WRITE = fcntl::F_SEAL_WRITE;
+        /// `F_SEAL_FUTURE_WRITE` (Linux 5.1): no new writes; existing writable mappings
+        /// may still write.
+        const FUTURE_WRITE = fcntl::F_SEAL_FUTURE_WRITE;
+        /// `F_SEAL_EXEC` (Linux 6.3): the exec bits cannot change.
+        const EXEC = fcntl::F_SEAL_EXEC;
+        const _ = !0;
+    }
+}

@@ -52,3 +52,21 @@ pub use page::page_size;
 
 #[cfg(target_os = "linux")]
 pub mod raw;
+
+#[cfg(target_os = "linux")]
+mod advice;
+#[cfg(target_os = "linux")]
+pub use advice::{Advice, UncheckedAdvice};
+
+#[cfg(target_os = "linux")]
+mod copy;
+
+#[cfg(target_os = "linux")]
+pub mod fd;
+#[cfg(target_os = "linux")]
+pub use fd::File;
+
+#[cfg(target_os = "linux")]
+mod mapping;
+#[cfg(target_os = "linux")]
+pub use mapping::{HugePages, MapOptions, Mapping, Residency};

@@ -27,22 +27,22 @@ use crate::flags::{
     MapFlags, MapType, MemfdFlags, MlockAllFlags, MlockFlags, MsyncFlags, OpenFlags, ProtFlags,
     RemapFlags,
 };
-use crate::linux::sys::{fcntl, nr};
+use crate::linux::sys::{fcntl as fc, nr};
 use crate::linux::{check, check_unit, syscall1, syscall2, syscall3, syscall4, syscall5, syscall6};
 
 /// A file descriptor number, as the kernel takes it.
 pub type RawFd = i32;
 
 /// `AT_FDCWD`: resolve relative paths against the current directory.
-pub const AT_FDCWD: RawFd = fcntl::AT_FDCWD;
+pub const AT_FDCWD: RawFd = fc::AT_FDCWD;
 /// `AT_EMPTY_PATH`: with an empty path, operate on the dirfd itself.
-pub const AT_EMPTY_PATH: u32 = fcntl::AT_EMPTY_PATH;
+pub const AT_EMPTY_PATH: u32 = fc::AT_EMPTY_PATH;
 /// `AT_SYMLINK_NOFOLLOW`: do not follow a final symlink.
-pub const AT_SYMLINK_NOFOLLOW: u32 = fcntl::AT_SYMLINK_NOFOLLOW;
+pub const AT_SYMLINK_NOFOLLOW: u32 = fc::AT_SYMLINK_NOFOLLOW;
 /// `STATX_SIZE`: ask statx for `stx_size`.
-pub const STATX_SIZE: u32 = fcntl::STATX_SIZE;
+pub const STATX_SIZE: u32 = fc::STATX_SIZE;
 /// `STATX_BASIC_STATS`: ask statx for everything `stat` returns.
-pub const STATX_BASIC_STATS: u32 = fcntl::STATX_BASIC_STATS;
+pub const STATX_BASIC_STATS: u32 = fc::STATX_BASIC_STATS;
 
 #[inline(always)]
 fn addr<T>(p: *const T) -> usize {
@@ -435,6 +435,25 @@ pub fn exit_group(status: i32) -> ! {
     #[allow(clippy::empty_loop)]
     loop {}
 }
+
+/// `fcntl(fd, cmd, arg)` for the commands that take an integer (`F_GETFL`,
+/// `F_ADD_SEALS`, `F_GET_SEALS`, ...); `cmd` and the constants are the kernel's. Returns
+/// the kernel's non-negative result. See fcntl(2).
+///
+/// # Safety
+/// `arg` must be what `cmd` expects; commands that take pointers are not supported here.
+#[inline]
+pub unsafe fn fcntl(fd: RawFd, cmd: u32, arg: usize) -> Result<usize> {
+    // SAFETY: forwarded contract.
+    check(unsafe { syscall3(nr::FCNTL, fd as usize, cmd as usize, arg) })
+}
+
+/// `F_ADD_SEALS` for [`fcntl`].
+pub const F_ADD_SEALS: u32 = fc::F_ADD_SEALS;
+/// `F_GET_SEALS` for [`fcntl`].
+pub const F_GET_SEALS: u32 = fc::F_GET_SEALS;
+/// `STATX_ATTR_VERITY`: `stx_attributes` bit of a file with fs-verity enabled.
+pub const STATX_ATTR_VERITY: u64 = fc::STATX_ATTR_VERITY as u64;
 
 /// `prctl(option, a2, a3, a4, a5)`, crate-internal (page size from `PR_GET_AUXV`).
 #[inline]

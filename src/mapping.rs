@@ -1,0 +1,792 @@
+//! [`Mapping`], one owned mapped region, and [`MapOptions`], the builder that makes it.
+//!
+//! Every rule about ranges lives here: offsets are aligned down internally with the
+//! prefix hidden, all arithmetic is checked before a syscall, zero lengths map nothing,
+//! and every range a method takes is checked against the mapping's own length (memmap2
+//! shipped two bugs where it was not).
+
+use core::ffi::c_void;
+use core::ptr::NonNull;
+
+use crate::advice::{Advice, UncheckedAdvice};
+use crate::fd::{AsFd, AsRawFd};
+use crate::flags::{MapFlags, MapType, MlockFlags, MsyncFlags, ProtFlags, RemapFlags, SealFlags};
+use crate::raw::{self, RawFd};
+use crate::{Errno, Result, page_size};
+
+/// Huge pages for a mapping (see [`MapOptions::huge_pages`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HugePages {
+    /// Transparent huge pages: the mapping is aligned to the huge page size and advised
+    /// `MADV_HUGEPAGE`, so the kernel can back it with huge pages as it faults in. Works
+    /// where THP is enabled in `madvise` or `always` mode; a hint, never an error.
+    Transparent,
+    /// hugetlbfs pages (`MAP_HUGETLB`) of `1 << shift` bytes, put in the
+    /// `MAP_HUGE_SHIFT` field; `shift` 0 means the system's default huge page size.
+    /// Fails with `ENOMEM` when no such pages are reserved.
+    Explicit {
+        /// log2 of the page size: 21 for 2 MiB, 30 for 1 GiB.
+        shift: u8,
+    },
+}
+
+impl HugePages {
+    /// 2 MiB hugetlbfs pages.
+    pub const SIZE_2MB: Self = Self::Explicit { shift: 21 };
+    /// 1 GiB hugetlbfs pages.
+    pub const SIZE_1GB: Self = Self::Explicit { shift: 30 };
+}
+
+/// Builds a [`Mapping`]: choose the length, offset and flags, then map.
+///
+/// ```
+/// use rawmap::MapOptions;
+///
+/// let mut m = MapOptions::new().len(1 << 20).populate().map_anonymous()?;
+/// m[0] = 42;
+/// assert_eq!(m.len(), 1 << 20);
+/// # Ok::<(), rawmap::Errno>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct MapOptions {
+    len: Option<usize>,
+    offset: u64,
+    populate: bool,
+    huge: Option<HugePages>,
+    locked: bool,
+    no_reserve: bool,
+    stack: bool,
+    fixed_noreplace: Option<usize>,
+    validate: bool,
+    shared: bool,
+}
+
+impl MapOptions {
+    /// Options with nothing set: the whole file from offset 0, no extra flags.
+    pub const fn new() -> Self {
+        Self {
+            len: None,
+            offset: 0,
+            populate: false,
+            huge: None,
+            locked: false,
+            no_reserve: false,
+            stack: false,
+            fixed_noreplace: None,
+            validate: false,
+            shared: false,
+        }
+    }
+
+    /// Bytes to map. Required for anonymous mappings; for files the default is from
+    /// `offset` to the end of the file (one `statx` call). A length past the end of
+    /// the file is allowed, as mmap allows it: whole pages past the end raise SIGBUS.
+    pub const fn len(mut self, len: usize) -> Self {
+        self.len = Some(len);
+        self
+    }
+
+    /// File offset to map from. Any value: the crate maps from the page boundary below
+    /// it and hides the prefix, so the mapping starts exactly at `offset`.
+    pub const fn offset(mut self, offset: u64) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// `MAP_POPULATE`: fault every page in now instead of on first touch.
+    pub const fn populate(mut self) -> Self {
+        self.populate = true;
+        self
+    }
+
+    /// Back the mapping with huge pages (see [`HugePages`]).
+    pub const fn huge_pages(mut self, huge: HugePages) -> Self {
+        self.huge = Some(huge);
+        self
+    }
+
+    /// `MAP_LOCKED`: lock the pages in RAM as with [`Mapping::lock`]; fails with
+    /// `EAGAIN` over `RLIMIT_MEMLOCK`.
+    pub const fn locked(mut self) -> Self {
+        self.locked = true;
+        self
+    }
+
+    /// `MAP_NORESERVE`: do not reserve swap space for the mapping.
+    pub const fn no_reserve(mut self) -> Self {
+        self.no_reserve = true;
+        self
+    }
+
+    /// `MAP_STACK`: the mapping is a thread stack.
+    pub const fn stack(mut self) -> Self {
+        self.stack = true;
+        self
+    }
+
+    /// Map at exactly `addr` (page-aligned) with `MAP_FIXED_NOREPLACE`: fail with
+    /// `EEXIST` if anything is mapped there, never replace it. Kernels before 4.17 (and
+    /// qemu-user) treat the flag as a hint; the crate checks the address it got and
+    /// unmaps and fails with `EEXIST` in that case too. Any unaligned `offset` prefix
+    /// lies at `addr`, so the data starts at `addr + offset % page_size()`.
+    pub const fn fixed_noreplace(mut self, addr: usize) -> Self {
+        self.fixed_noreplace = Some(addr);
+        self
+    }
+
+    /// `MAP_SHARED_VALIDATE` (Linux 4.15) for shared file mappings: the kernel rejects
+    /// flags it does not know with `EOPNOTSUPP` instead of ignoring them. The kernel
+    /// rejects it for anonymous and private mappings with `EINVAL`.
+    pub const fn validate(mut self) -> Self {
+        self.validate = true;
+        self
+    }
+
+    /// For [`map_anonymous`](Self::map_anonymous): `MAP_SHARED`, so child processes
+    /// created by fork see writes (the default is private).
+    pub const fn shared(mut self) -> Self {
+        self.shared = true;
+        self
+    }
+
+    /// Maps anonymous memory: zero-filled, read-write, private unless
+    /// [`shared`](Self::shared). `len` is required (`EINVAL` without it).
+    pub fn map_anonymous(&self) -> Result<Mapping> {
+        let len = self.len.ok_or(Errno::INVAL)?;
+        let ty = if self.shared { self.shared_type() } else { MapType::Private };
+        // SAFETY: no file is involved: the new memory is owned only by the Mapping.
+        unsafe { self.map_impl(len, ProtFlags::READ | ProtFlags::WRITE, ty, MapFlags::ANONYMOUS, -1) }
+    }
+
+    /// Maps a file read-only and shared.
+    ///
+    /// # Safety
+    /// The mapping hands out `&[u8]` over the file. While it lives, no process (this one
+    /// included) may modify the mapped part of the file or truncate the file below the
+    /// mapped range: a write is undefined behaviour for the references, and access to
+    /// truncated pages raises SIGBUS. Use [`map_if_safe`](Self::map_if_safe) where the
+    /// kernel can guarantee this.
+    pub unsafe fn map<F: AsFd>(&self, file: F) -> Result<Mapping> {
+        // SAFETY: forwarded contract.
+        unsafe { self.map_file(file.as_fd().as_raw_fd(), ProtFlags::READ, self.shared_type()) }
+    }
+
+    /// Maps a file read-write and shared: writes reach the file and every other shared
+    /// mapping of it. The descriptor must be open for reading and writing (`EACCES`).
+    ///
+    /// # Safety
+    /// As [`map`](Self::map): nothing else may modify or truncate the mapped part of the
+    /// file while the mapping lives.
+    pub unsafe fn map_mut<F: AsFd>(&self, file: F) -> Result<Mapping> {
+        let prot = ProtFlags::READ | ProtFlags::WRITE;
+        // SAFETY: forwarded contract.
+        unsafe { self.map_file(file.as_fd().as_raw_fd(), prot, self.shared_type()) }
+    }
+
+    /// Maps a file copy-on-write: readable and writable, writes stay in this mapping.
+    /// Pages not yet written may still show later changes to the file: it is not a
+    /// snapshot.
+    ///
+    /// # Safety
+    /// As [`map`](Self::map).
+    pub unsafe fn map_copy<F: AsFd>(&self, file: F) -> Result<Mapping> {
+        let prot = ProtFlags::READ | ProtFlags::WRITE;
+        // SAFETY: forwarded contract.
+        unsafe { self.map_file(file.as_fd().as_raw_fd(), prot, MapType::Private) }
+    }
+
+    /// Maps a file readable and executable, shared.
+    ///
+    /// # Safety
+    /// As [`map`](Self::map); in addition, running the code is the caller's business.
+    pub unsafe fn map_exec<F: AsFd>(&self, file: F) -> Result<Mapping> {
+        let prot = ProtFlags::READ | ProtFlags::EXEC;
+        // SAFETY: forwarded contract.
+        unsafe { self.map_file(file.as_fd().as_raw_fd(), prot, self.shared_type()) }
+    }
+
+    /// Maps a file read-only **safely**, when the kernel guarantees its contents and
+    /// length cannot change: a memfd sealed with at least `F_SEAL_SHRINK` and
+    /// `F_SEAL_WRITE`, or a file with fs-verity enabled. Returns `Ok(None)` when that
+    /// cannot be proven (the file is not sealed that way and not verity), and `Err` for
+    /// errors of the calls themselves. The mapping is private and read-only.
+    ///
+    /// ```
+    /// # #[cfg(target_os = "linux")] {
+    /// use rawmap::{File, MapOptions, MemfdFlags, SealFlags};
+    /// let f = File::memfd(c"ro", MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING)?;
+    /// f.set_len(4096)?;
+    /// assert!(MapOptions::new().map_if_safe(&f)?.is_none()); // not sealed yet
+    /// f.add_seals(SealFlags::SHRINK | SealFlags::GROW | SealFlags::WRITE)?;
+    /// let m = MapOptions::new().map_if_safe(&f)?.expect("sealed memfd");
+    /// assert_eq!(m.len(), 4096);
+    /// # }
+    /// # Ok::<(), rawmap::Errno>(())
+    /// ```
+    pub fn map_if_safe<F: AsFd>(&self, file: F) -> Result<Option<Mapping>> {
+        let fd = file.as_fd().as_raw_fd();
+        let immutable = match crate::fd::seals(fd) {
+            Ok(s) => s.contains(SealFlags::SHRINK | SealFlags::WRITE),
+            // Not a sealable file: fall through to the fs-verity check.
+            Err(e) if e == Errno::INVAL => false,
+            Err(e) => return Err(e),
+        } || is_verity(fd)?;
+        if !immutable {
+            return Ok(None);
+        }
+        // SAFETY: the kernel forbids writes to and shrinking of this file, so the
+        // contract of `map_file` holds for as long as the descriptor's file exists,
+        // which the mapping itself keeps alive.
+        unsafe { self.map_file(fd, ProtFlags::READ, MapType::Private).map(Some) }
+    }
+
+    fn shared_type(&self) -> MapType {
+        if self.validate { MapType::SharedValidate } else { MapType::Shared }
+    }
+
+    /// # Safety
+    /// The contract of the public `map*` function calling it.
+    unsafe fn map_file(&self, fd: RawFd, prot: ProtFlags, ty: MapType) -> Result<Mapping> {
+        let len = match self.len {
+            Some(len) => len,
+            None => {
+                let size = crate::fd::statx(fd)?.stx_size;
+                let rest = size.checked_sub(self.offset).ok_or(Errno::INVAL)?;
+                usize::try_from(rest).map_err(|_| Errno::NOMEM)?
+            }
+        };
+        // SAFETY: forwarded contract.
+        unsafe { self.map_impl(len, prot, ty, MapFlags::empty(), fd) }
+    }
+
+    /// The one place that calls mmap.
+    ///
+    /// # Safety
+    /// The contract of the public `map*` function calling it.
+    unsafe fn map_impl(&self, len: usize, prot: ProtFlags, ty: MapType, mut flags: MapFlags, fd: RawFd) -> Result<Mapping> {
+        if len == 0 {
+            return Ok(Mapping::empty(prot));
+        }
+        if len > isize::MAX as usize {
+            return Err(Errno::NOMEM);
+        }
+        let page = page_size();
+        let prefix = (self.offset % page as u64) as usize;
+        let aligned_offset = self.offset - prefix as u64;
+        self.offset.checked_add(len as u64).ok_or(Errno::OVERFLOW)?;
+        let mut unit = page;
+        let mut thp_align = 0;
+        match self.huge {
+            Some(HugePages::Explicit { shift }) => {
+                flags |= MapFlags::huge_page_shift(shift);
+                if shift != 0 {
+                    unit = 1usize.checked_shl(u32::from(shift)).ok_or(Errno::INVAL)?.max(page);
+                }
+            }
+            Some(HugePages::Transparent) if self.fixed_noreplace.is_none() => thp_align = thp_size(page),
+            _ => {}
+        }
+        let map_len = round_up(prefix + len, unit).ok_or(Errno::NOMEM)?;
+        let hint = match self.fixed_noreplace {
+            Some(addr) if addr % page != 0 => return Err(Errno::INVAL),
+            Some(addr) => {
+                flags |= MapFlags::FIXED_NOREPLACE;
+                addr
+            }
+            None => 0,
+        };
+        for (on, f) in [
+            (self.populate, MapFlags::POPULATE),
+            (self.locked, MapFlags::LOCKED),
+            (self.no_reserve, MapFlags::NORESERVE),
+            (self.stack, MapFlags::STACK),
+        ] {
+            if on {
+                flags |= f;
+            }
+        }
+        // With THP, reserve one huge page more so an aligned span fits, then trim.
+        let reserve = map_len.checked_add(thp_align).ok_or(Errno::NOMEM)?;
+        let hint_ptr = core::ptr::with_exposed_provenance_mut::<c_void>(hint);
+        // SAFETY: without FIXED the kernel picks free addresses; FIXED_NOREPLACE never
+        // replaces a mapping. The caller's contract covers the file.
+        let got = unsafe { raw::mmap(hint_ptr, reserve, prot, ty, flags, fd, aligned_offset)? };
+        if self.fixed_noreplace.is_some() && got.addr() != hint {
+            // An old kernel (or qemu-user) took the flag as a hint and mapped elsewhere.
+            // SAFETY: `got` is the mapping just made, referenced by nothing.
+            let _ = unsafe { raw::munmap(got, reserve) };
+            return Err(Errno::EXIST);
+        }
+        let base = if thp_align != 0 { trim_to_alignment(got, reserve, map_len, thp_align) } else { got };
+        if thp_align != 0 {
+            // A hint: kernels without THP say EINVAL, and the mapping is fine without it.
+            // SAFETY: MADV_HUGEPAGE does not change contents.
+            let _ = unsafe { raw::madvise(base, map_len, Advice::HugePage as u32) };
+        }
+        let base = NonNull::new(base.cast::<u8>()).ok_or(Errno::NOMEM)?;
+        Ok(Mapping { base, map_len, prefix, len, prot })
+    }
+}
+
+/// The PMD size at which the kernel can use a transparent huge page: one page table of
+/// 8-byte entries, each mapping a page (2 MiB with 4 KiB pages, 32 MiB with 16 KiB, 512
+/// MiB with 64 KiB).
+fn thp_size(page: usize) -> usize {
+    page * (page / 8)
+}
+
+/// Unmaps the parts of `[got, got + reserve)` outside the first `align`-aligned span of
+/// `len` bytes, and returns that span's start.
+fn trim_to_alignment(got: *mut c_void, reserve: usize, len: usize, align: usize) -> *mut c_void {
+    let start = got.addr().next_multiple_of(align);
+    let head = start - got.addr();
+    let tail = reserve - head - len;
+    let span = got.wrapping_byte_add(head);
+    // SAFETY: head and tail lie inside the reservation just made and are referenced by
+    // nothing; an error leaves them mapped but unused, which costs only address space.
+    unsafe {
+        if head != 0 {
+            let _ = raw::munmap(got, head);
+        }
+        if tail != 0 {
+            let _ = raw::munmap(span.wrapping_byte_add(len), tail);
+        }
+    }
+    span
+}
+
+fn round_up(n: usize, unit: usize) -> Option<usize> {
+    n.checked_next_multiple_of(unit)
+}
+
+fn is_verity(fd: RawFd) -> Result<bool> {
+    let st = crate::fd::statx(fd)?;
+    Ok(st.stx_attributes_mask & raw::STATX_ATTR_VERITY != 0 && st.stx_attributes & raw::STATX_ATTR_VERITY != 0)
+}
+
+/// Which pages of a mapping are in RAM (see [`Mapping::residency`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Residency {
+    /// Pages resident now.
+    pub resident: usize,
+    /// Pages the mapping spans.
+    pub pages: usize,
+}
+
+/// One mapped region, unmapped when dropped.
+///
+/// Derefs to `[u8]` when readable (and mutably when writable: the slice accessors
+/// panic otherwise, since that is a programmer error that would fault). Every way to
+/// get a `Mapping` of a file that another party could change is `unsafe` with the
+/// contract written down, so the slices are sound; anonymous and sealed mappings are
+/// safe.
+///
+/// Zero-length mappings are allowed: they map nothing, make no syscall and deref to an
+/// empty slice.
+#[derive(Debug)]
+pub struct Mapping {
+    /// Page-aligned start of what the kernel mapped (dangling when `map_len` is 0).
+    base: NonNull<u8>,
+    /// Bytes the kernel mapped: `prefix + len` rounded up to the page (or huge page).
+    map_len: usize,
+    /// Hidden bytes between `base` and the first byte the user asked for.
+    prefix: usize,
+    /// Bytes the user asked for.
+    len: usize,
+    /// Current protection, to refuse slices that would fault.
+    prot: ProtFlags,
+}
+
+// SAFETY: a Mapping owns its pages exclusively, like a Vec<u8>: moving it to another
+// thread moves that ownership, and the pages are not tied to the creating thread.
+unsafe impl Send for Mapping {}
+// SAFETY: `&Mapping` gives only `&[u8]` reads and syscalls that do not change contents
+// (flush, safe advice, lock, residency); everything that changes contents, protection or
+// placement takes `&mut self` or is `unsafe`.
+unsafe impl Sync for Mapping {}
+
+impl Mapping {
+    fn empty(prot: ProtFlags) -> Self {
+        Self { base: NonNull::dangling(), map_len: 0, prefix: 0, len: 0, prot }
+    }
+
+    /// Bytes mapped, as asked for (the hidden alignment prefix and the page tail are
+    /// not counted).
+    pub const fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the mapping has no bytes.
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The first byte of the mapping.
+    pub const fn as_ptr(&self) -> *const u8 {
+        self.base.as_ptr().wrapping_add(self.prefix)
+    }
+
+    /// The first byte of the mapping, for writing (only while it is writable).
+    pub fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.base.as_ptr().wrapping_add(self.prefix)
+    }
+
+    /// The protection the mapping has now.
+    pub const fn protection(&self) -> ProtFlags {
+        self.prot
+    }
+
+    /// The mapped bytes.
+    ///
+    /// # Panics
+    /// If the mapping is not readable (mapped or [protected](Self::protect) without
+    /// `PROT_READ`).
+    pub fn as_slice(&self) -> &[u8] {
+        assert!(self.len == 0 || self.prot.contains(ProtFlags::READ), "rawmap: Mapping is not readable");
+        // SAFETY: `len` bytes from `as_ptr` are mapped and readable (checked above);
+        // they stay so while `self` is borrowed, as every change takes `&mut self` or is
+        // `unsafe`. For files, the constructor's contract excludes outside writes.
+        unsafe { core::slice::from_raw_parts(self.as_ptr(), self.len) }
+    }
+
+    /// The mapped bytes, mutably.
+    ///
+    /// # Panics
+    /// If the mapping is not writable.
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        assert!(self.len == 0 || self.prot.contains(ProtFlags::READ | ProtFlags::WRITE), "rawmap: Mapping is not writable");
+        // SAFETY: as in `as_slice`, and `&mut self` makes this the only reference.
+        unsafe { core::slice::from_raw_parts_mut(self.as_mut_ptr(), self.len) }
+    }
+
+    /// Copies `buf.len()` bytes starting at `offset` into `buf`. `EINVAL` if the range
+    /// is not inside the mapping, `EACCES` if the mapping is not readable.
+    pub fn read_at(&self, offset: usize, buf: &mut [u8]) -> Result<()> {
+        self.check_range(offset, buf.len())?;
+        if !self.prot.contains(ProtFlags::READ) && !buf.is_empty() {
+            return Err(Errno::ACCES);
+        }
+        // SAFETY: the source range is inside the readable mapping; `buf` is a distinct
+        // Rust allocation, so the ranges do not overlap.
+        unsafe { crate::copy::copy(buf.as_mut_ptr(), self.as_ptr().add(offset), buf.len()) };
+        Ok(())
+    }
+
+    /// Copies `buf` into the mapping at `offset`. `EINVAL` if the range is not inside
+    /// the mapping, `EACCES` if the mapping is not writable.
+    pub fn write_at(&mut self, offset: usize, buf: &[u8]) -> Result<()> {
+        self.check_range(offset, buf.len())?;
+        if !self.prot.contains(ProtFlags::WRITE) && !buf.is_empty() {
+            return Err(Errno::ACCES);
+        }
+        // SAFETY: the destination range is inside the writable mapping, which `&mut
+        // self` makes unaliased; `buf` cannot overlap it (it would alias `&mut self`).
+        unsafe { crate::copy::copy(self.as_mut_ptr().add(offset), buf.as_ptr(), buf.len()) };
+        Ok(())
+    }
+
+    /// `offset + len <= self.len`, without overflow.
+    fn check_range(&self, offset: usize, len: usize) -> Result<()> {
+        match offset.checked_add(len) {
+            Some(end) if end <= self.len => Ok(()),
+            _ => Err(Errno::INVAL),
+        }
+    }
+
+    /// The whole pages covering `[offset, offset + len)` of the mapping, for syscalls
+    /// that need a page-aligned start. `None` for an empty request (no syscall needed).
+    fn pages(&self, offset: usize, len: usize) -> Result<Option<(*mut c_void, usize)>> {
+        self.check_range(offset, len)?;
+        if len == 0 {
+            return Ok(None);
+        }
+        let start = self.prefix + offset;
+        let aligned = start - start % page_size();
+        let ptr = self.base.as_ptr().wrapping_add(aligned).cast::<c_void>();
+        Ok(Some((ptr, start + len - aligned)))
+    }
+
+    /// Every page of the mapping, for whole-mapping syscalls.
+    fn all_pages(&self) -> Option<(*mut c_void, usize)> {
+        (self.map_len != 0).then(|| (self.base.as_ptr().cast::<c_void>(), self.map_len))
+    }
+
+    /// `madvise` over the whole mapping.
+    pub fn advise(&self, advice: Advice) -> Result<()> {
+        // SAFETY: safe advice does not change contents; the range is this mapping's.
+        unsafe { self.madvise(self.all_pages(), advice as u32) }
+    }
+
+    /// `madvise` over the pages covering `[offset, offset + len)`. `EINVAL` if the
+    /// range is not inside the mapping.
+    pub fn advise_range(&self, advice: Advice, offset: usize, len: usize) -> Result<()> {
+        // SAFETY: as in `advise`.
+        unsafe { self.madvise(self.pages(offset, len)?, advice as u32) }
+    }
+
+    /// `madvise` with advice that can change contents, over the whole mapping.
+    ///
+    /// # Safety
+    /// The effect of the advice (zeroed pages, pages gone in a child after fork, guard
+    /// pages that fault) must be acceptable to every reader of the mapping: no
+    /// reference into it may rely on the old contents, and nothing may touch guard
+    /// pages.
+    pub unsafe fn advise_unchecked(&self, advice: UncheckedAdvice) -> Result<()> {
+        // SAFETY: forwarded contract.
+        unsafe { self.madvise(self.all_pages(), advice as u32) }
+    }
+
+    /// `advise_unchecked` over the pages covering `[offset, offset + len)`: whole pages,
+    /// so bytes before `offset` and after `offset + len` in the same pages are affected.
+    ///
+    /// # Safety
+    /// As [`advise_unchecked`](Self::advise_unchecked), for those whole pages.
+    pub unsafe fn advise_range_unchecked(&self, advice: UncheckedAdvice, offset: usize, len: usize) -> Result<()> {
+        // SAFETY: forwarded contract.
+        unsafe { self.madvise(self.pages(offset, len)?, advice as u32) }
+    }
+
+    /// `madvise` with a raw `MADV_*` value, for advice newer than this crate, over the
+    /// pages covering `[offset, offset + len)`.
+    ///
+    /// # Safety
+    /// As [`advise_unchecked`](Self::advise_unchecked), for whatever the value does.
+    pub unsafe fn advise_raw(&self, advice: u32, offset: usize, len: usize) -> Result<()> {
+        // SAFETY: forwarded contract.
+        unsafe { self.madvise(self.pages(offset, len)?, advice) }
+    }
+
+    /// # Safety
+    /// The advice's effect must be acceptable (see `advise_unchecked`).
+    unsafe fn madvise(&self, range: Option<(*mut c_void, usize)>, advice: u32) -> Result<()> {
+        match range {
+            // SAFETY: the range lies inside this mapping; forwarded contract.
+            Some((p, n)) => unsafe { raw::madvise(p, n, advice) },
+            None => Ok(()),
+        }
+    }
+
+    /// Writes dirty pages back to the file and waits (`msync(MS_SYNC)`). Not a barrier
+    /// against the kernel writing pages earlier on its own.
+    pub fn flush(&self) -> Result<()> {
+        self.msync(self.all_pages(), MsyncFlags::SYNC)
+    }
+
+    /// Starts writing dirty pages back and returns (`msync(MS_ASYNC)`).
+    pub fn flush_async(&self) -> Result<()> {
+        self.msync(self.all_pages(), MsyncFlags::ASYNC)
+    }
+
+    /// `flush` of the pages covering `[offset, offset + len)`.
+    pub fn flush_range(&self, offset: usize, len: usize) -> Result<()> {
+        self.msync(self.pages(offset, len)?, MsyncFlags::SYNC)
+    }
+
+    /// `flush_async` of the pages covering `[offset, offset + len)`.
+    pub fn flush_async_range(&self, offset: usize, len: usize) -> Result<()> {
+        self.msync(self.pages(offset, len)?, MsyncFlags::ASYNC)
+    }
+
+    fn msync(&self, range: Option<(*mut c_void, usize)>, flags: MsyncFlags) -> Result<()> {
+        match range {
+            // SAFETY: msync reads the mapping's own pages and changes nothing visible.
+            Some((p, n)) => unsafe { raw::msync(p, n, flags) },
+            None => Ok(()),
+        }
+    }
+
+    /// Changes the protection of the whole mapping (`mprotect`). On error the old
+    /// protection stays. Slices are refused afterwards if the new protection does not
+    /// allow them.
+    pub fn protect(&mut self, prot: ProtFlags) -> Result<()> {
+        if let Some((p, n)) = self.all_pages() {
+            // SAFETY: `&mut self` means no slice of the mapping is alive, and later
+            // slice accessors check the new protection.
+            unsafe { raw::mprotect(p, n, prot)? };
+        }
+        self.prot = prot;
+        Ok(())
+    }
+
+    /// Locks the mapping's pages in RAM, faulting them in now (`mlock`).
+    pub fn lock(&self) -> Result<()> {
+        match self.all_pages() {
+            // SAFETY: the range is this mapping's.
+            Some((p, n)) => unsafe { raw::mlock(p, n) },
+            None => Ok(()),
+        }
+    }
+
+    /// Locks pages as they are faulted in (`mlock2(MLOCK_ONFAULT)`, Linux 4.4).
+    pub fn lock_on_fault(&self) -> Result<()> {
+        match self.all_pages() {
+            // SAFETY: the range is this mapping's.
+            Some((p, n)) => unsafe { raw::mlock2(p, n, MlockFlags::ONFAULT) },
+            None => Ok(()),
+        }
+    }
+
+    /// Unlocks the mapping's pages (`munlock`).
+    pub fn unlock(&self) -> Result<()> {
+        match self.all_pages() {
+            // SAFETY: the range is this mapping's.
+            Some((p, n)) => unsafe { raw::munlock(p, n) },
+            None => Ok(()),
+        }
+    }
+
+    /// How many of the mapping's pages are resident (`mincore`), counted in chunks on
+    /// the stack: no allocation.
+    pub fn residency(&self) -> Result<Residency> {
+        let Some((base, len)) = self.all_pages() else {
+            return Ok(Residency { resident: 0, pages: 0 });
+        };
+        let page = page_size();
+        let pages = len / page;
+        let mut resident = 0;
+        let mut vec = [0u8; 256];
+        let mut done = 0;
+        while done < pages {
+            let n = (pages - done).min(vec.len());
+            // SAFETY: the range is inside this mapping; `vec` has room for `n` pages.
+            unsafe { raw::mincore(base.wrapping_byte_add(done * page), n * page, vec.as_mut_ptr())? };
+            resident += vec[..n].iter().filter(|&&b| b & 1 != 0).count();
+            done += n;
+        }
+        Ok(Residency { resident, pages })
+    }
+
+    /// Resizes the mapping to `new_len` bytes (`mremap`). With `RemapFlags::MAYMOVE`
+    /// the kernel may move it when it cannot grow in place; without it, growing into
+    /// an occupied range fails with `ENOMEM`. Contents are kept up to the smaller
+    /// length. On error the mapping is unchanged and still valid.
+    ///
+    /// `FIXED` and `DONTUNMAP` are rejected with `EINVAL` here: use
+    /// [`remap_fixed`](Self::remap_fixed) and [`remap_dontunmap`](Self::remap_dontunmap).
+    /// An empty mapping cannot grow and a mapping cannot shrink to zero (`EINVAL`): the
+    /// kernel has no mapping to resize or would have none left.
+    pub fn remap(&mut self, new_len: usize, flags: RemapFlags) -> Result<()> {
+        if !(flags - RemapFlags::MAYMOVE).is_empty() {
+            return Err(Errno::INVAL);
+        }
+        // SAFETY: without FIXED nothing else is replaced; `&mut self` means no slice
+        // into the old range is alive.
+        unsafe { self.mremap(new_len, flags, core::ptr::null_mut()) }
+    }
+
+    /// Moves the mapping to `addr` (page-aligned) and resizes it to `new_len`
+    /// (`MREMAP_MAYMOVE | MREMAP_FIXED`).
+    ///
+    /// # Safety
+    /// Whatever is mapped at `[addr, addr + new_len)` is unmapped first: the caller must
+    /// own that range with no references into it.
+    pub unsafe fn remap_fixed(&mut self, new_len: usize, addr: *mut c_void) -> Result<()> {
+        // SAFETY: forwarded contract.
+        unsafe { self.mremap(new_len, RemapFlags::MAYMOVE | RemapFlags::FIXED, addr) }
+    }
+
+    /// Moves the pages to a new address and leaves the old range mapped but empty
+    /// (`MREMAP_DONTUNMAP`, Linux 5.7; private anonymous mappings before 5.13). `self`
+    /// becomes the moved mapping; the old range is returned as its own `Mapping`, which
+    /// reads as zeros (anonymous) or the file (file mappings) when touched.
+    pub fn remap_dontunmap(&mut self) -> Result<Mapping> {
+        let old = Self { base: self.base, map_len: self.map_len, prefix: self.prefix, len: self.len, prot: self.prot };
+        let Some((p, n)) = self.all_pages() else {
+            return Err(Errno::INVAL);
+        };
+        // SAFETY: the pages move to a kernel-chosen free address; `&mut self` means no
+        // slice into them is alive.
+        let new = unsafe { raw::mremap(p, n, n, RemapFlags::MAYMOVE | RemapFlags::DONTUNMAP, core::ptr::null_mut()) };
+        match new {
+            Ok(new) => {
+                self.base = NonNull::new(new.cast::<u8>()).ok_or(Errno::NOMEM)?;
+                Ok(old)
+            }
+            Err(e) => {
+                core::mem::forget(old);
+                Err(e)
+            }
+        }
+    }
+
+    /// # Safety
+    /// With FIXED, `addr` must be owned by the caller (see `remap_fixed`).
+    unsafe fn mremap(&mut self, new_len: usize, flags: RemapFlags, addr: *mut c_void) -> Result<()> {
+        let Some((p, n)) = self.all_pages() else {
+            return if new_len == 0 { Ok(()) } else { Err(Errno::INVAL) };
+        };
+        if new_len == 0 || new_len > isize::MAX as usize {
+            return Err(if new_len == 0 { Errno::INVAL } else { Errno::NOMEM });
+        }
+        let new_map_len = round_up(self.prefix + new_len, page_size()).ok_or(Errno::NOMEM)?;
+        // SAFETY: forwarded contract; the old range is this mapping's.
+        let new = unsafe { raw::mremap(p, n, new_map_len, flags, addr)? };
+        self.base = NonNull::new(new.cast::<u8>()).ok_or(Errno::NOMEM)?;
+        self.map_len = new_map_len;
+        self.len = new_len;
+        Ok(())
+    }
+
+    /// Gives up ownership: returns the mapped bytes (without the hidden prefix), which
+    /// the caller must unmap (see [`from_raw`](Self::from_raw)) or leak.
+    pub fn into_raw(self) -> NonNull<[u8]> {
+        let ptr = NonNull::new(self.as_ptr().cast_mut()).unwrap_or(NonNull::dangling());
+        let raw = NonNull::slice_from_raw_parts(ptr, self.len);
+        core::mem::forget(self);
+        raw
+    }
+
+    /// Takes ownership of mapped memory, such as the result of [`into_raw`](Self::into_raw)
+    /// or of [`raw::mmap`]: it is unmapped when the `Mapping` drops. An empty slice
+    /// makes an empty mapping that unmaps nothing.
+    ///
+    /// # Safety
+    /// `bytes` must lie inside one mapping made by mmap that nothing else owns or
+    /// references, with protection `prot`, and the whole pages covering it must belong
+    /// to that mapping (they are what Drop unmaps). If it was made from a file, the
+    /// contract of [`MapOptions::map`] applies.
+    pub unsafe fn from_raw(bytes: NonNull<[u8]>, prot: ProtFlags) -> Self {
+        let len = bytes.len();
+        if len == 0 {
+            return Self::empty(prot);
+        }
+        let start = bytes.cast::<u8>();
+        let prefix = start.as_ptr().addr() % page_size();
+        // The caller guarantees the pages are mapped, so this cannot overflow.
+        let map_len = (prefix + len).next_multiple_of(page_size());
+        let base = NonNull::new(start.as_ptr().wrapping_sub(prefix)).unwrap_or(start);
+        Self { base, map_len, prefix, len, prot }
+    }
+}
+
+impl Drop for Mapping {
+    /// Unmaps the pages. munmap of a whole mapping this value owns cannot fail for a
+    /// reason Drop could handle (it can give `ENOMEM` only when unmapping would split a
+    /// region at `vm.max_map_count`), so an error is ignored and the pages leak: no
+    /// panic, no abort.
+    fn drop(&mut self) {
+        if let Some((p, n)) = self.all_pages() {
+            // SAFETY: the mapping is owned by self and no reference outlives self.
+            let _ = unsafe { raw::munmap(p, n) };
+        }
+    }
+}
+
+impl core::ops::Deref for Mapping {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl core::ops::DerefMut for Mapping {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        self.as_mut_slice()
+    }
+}
+
+impl AsRef<[u8]> for Mapping {
+    fn as_ref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
