@@ -37,7 +37,10 @@ mod nostd {
         /// # Safety
         /// `fd` must stay open for the lifetime of the result.
         pub const unsafe fn borrow_raw(fd: RawFd) -> Self {
-            Self { fd, _borrow: PhantomData }
+            Self {
+                fd,
+                _borrow: PhantomData,
+            }
         }
     }
 
@@ -111,7 +114,12 @@ impl File {
     /// Creates `path` (mode 0644 before the umask) for reading and writing, truncating
     /// it if it exists.
     pub fn create(path: &CStr) -> Result<Self> {
-        Self::open_at(raw::AT_FDCWD, path, OpenFlags::RDWR | OpenFlags::CREAT | OpenFlags::TRUNC, DEFAULT_MODE)
+        Self::open_at(
+            raw::AT_FDCWD,
+            path,
+            OpenFlags::RDWR | OpenFlags::CREAT | OpenFlags::TRUNC,
+            DEFAULT_MODE,
+        )
     }
 
     /// `openat(dirfd, path, flags | O_CLOEXEC, mode)`: a path relative to a directory
@@ -136,6 +144,11 @@ impl File {
     /// The file's length in bytes (`statx`).
     pub fn len(&self) -> Result<u64> {
         Ok(statx(self.fd)?.stx_size)
+    }
+
+    /// Whether the file's length is 0.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
     }
 
     /// Sets the file's length (`ftruncate`): zero-filled when it grows.
@@ -216,12 +229,18 @@ impl From<File> for std::os::fd::OwnedFd {
 impl From<std::os::fd::OwnedFd> for File {
     fn from(f: std::os::fd::OwnedFd) -> Self {
         use std::os::fd::IntoRawFd;
-        Self { fd: f.into_raw_fd() }
+        Self {
+            fd: f.into_raw_fd(),
+        }
     }
 }
 
 const fn large_file() -> OpenFlags {
-    if cfg!(target_pointer_width = "32") { OpenFlags::LARGEFILE } else { OpenFlags::empty() }
+    if cfg!(target_pointer_width = "32") {
+        OpenFlags::LARGEFILE
+    } else {
+        OpenFlags::empty()
+    }
 }
 
 /// `statx` of an open descriptor (fstat with one struct layout on every arch).

@@ -42,7 +42,7 @@ mod flags;
 #[cfg(target_os = "linux")]
 pub use flags::{
     MapFlags, MapType, MemfdFlags, MlockAllFlags, MlockFlags, MsyncFlags, OpenFlags, ProtFlags,
-    RemapFlags,
+    RemapFlags, SealFlags,
 };
 
 #[cfg(target_os = "linux")]

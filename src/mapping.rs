@@ -153,9 +153,21 @@ impl MapOptions {
     /// [`shared`](Self::shared). `len` is required (`EINVAL` without it).
     pub fn map_anonymous(&self) -> Result<Mapping> {
         let len = self.len.ok_or(Errno::INVAL)?;
-        let ty = if self.shared { self.shared_type() } else { MapType::Private };
+        let ty = if self.shared {
+            self.shared_type()
+        } else {
+            MapType::Private
+        };
         // SAFETY: no file is involved: the new memory is owned only by the Mapping.
-        unsafe { self.map_impl(len, ProtFlags::READ | ProtFlags::WRITE, ty, MapFlags::ANONYMOUS, -1) }
+        unsafe {
+            self.map_impl(
+                len,
+                ProtFlags::READ | ProtFlags::WRITE,
+                ty,
+                MapFlags::ANONYMOUS,
+                -1,
+            )
+        }
     }
 
     /// Maps a file read-only and shared.
@@ -168,7 +180,13 @@ impl MapOptions {
     /// kernel can guarantee this.
     pub unsafe fn map<F: AsFd>(&self, file: F) -> Result<Mapping> {
         // SAFETY: forwarded contract.
-        unsafe { self.map_file(file.as_fd().as_raw_fd(), ProtFlags::READ, self.shared_type()) }
+        unsafe {
+            self.map_file(
+                file.as_fd().as_raw_fd(),
+                ProtFlags::READ,
+                self.shared_type(),
+            )
+        }
     }
 
     /// Maps a file read-write and shared: writes reach the file and every other shared
@@ -237,11 +255,18 @@ impl MapOptions {
         // SAFETY: the kernel forbids writes to and shrinking of this file, so the
         // contract of `map_file` holds for as long as the descriptor's file exists,
         // which the mapping itself keeps alive.
-        unsafe { self.map_file(fd, ProtFlags::READ, MapType::Private).map(Some) }
+        unsafe {
+            self.map_file(fd, ProtFlags::READ, MapType::Private)
+                .map(Some)
+        }
     }
 
     fn shared_type(&self) -> MapType {
-        if self.validate { MapType::SharedValidate } else { MapType::Shared }
+        if self.validate {
+            MapType::SharedValidate
+        } else {
+            MapType::Shared
+        }
     }
 
     /// # Safety
@@ -263,7 +288,14 @@ impl MapOptions {
     ///
     /// # Safety
     /// The contract of the public `map*` function calling it.
-    unsafe fn map_impl(&self, len: usize, prot: ProtFlags, ty: MapType, mut flags: MapFlags, fd: RawFd) -> Result<Mapping> {
+    unsafe fn map_impl(
+        &self,
+        len: usize,
+        prot: ProtFlags,
+        ty: MapType,
+        mut flags: MapFlags,
+        fd: RawFd,
+    ) -> Result<Mapping> {
         if len == 0 {
             return Ok(Mapping::empty(prot));
         }
@@ -280,10 +312,15 @@ impl MapOptions {
             Some(HugePages::Explicit { shift }) => {
                 flags |= MapFlags::huge_page_shift(shift);
                 if shift != 0 {
-                    unit = 1usize.checked_shl(u32::from(shift)).ok_or(Errno::INVAL)?.max(page);
+                    unit = 1usize
+                        .checked_shl(u32::from(shift))
+                        .ok_or(Errno::INVAL)?
+                        .max(page);
                 }
             }
-            Some(HugePages::Transparent) if self.fixed_noreplace.is_none() => thp_align = thp_size(page),
+            Some(HugePages::Transparent) if self.fixed_noreplace.is_none() => {
+                thp_align = thp_size(page)
+            }
             _ => {}
         }
         let map_len = round_up(prefix + len, unit).ok_or(Errno::NOMEM)?;
@@ -317,14 +354,24 @@ impl MapOptions {
             let _ = unsafe { raw::munmap(got, reserve) };
             return Err(Errno::EXIST);
         }
-        let base = if thp_align != 0 { trim_to_alignment(got, reserve, map_len, thp_align) } else { got };
+        let base = if thp_align != 0 {
+            trim_to_alignment(got, reserve, map_len, thp_align)
+        } else {
+            got
+        };
         if thp_align != 0 {
             // A hint: kernels without THP say EINVAL, and the mapping is fine without it.
             // SAFETY: MADV_HUGEPAGE does not change contents.
             let _ = unsafe { raw::madvise(base, map_len, Advice::HugePage as u32) };
         }
         let base = NonNull::new(base.cast::<u8>()).ok_or(Errno::NOMEM)?;
-        Ok(Mapping { base, map_len, prefix, len, prot })
+        Ok(Mapping {
+            base,
+            map_len,
+            prefix,
+            len,
+            prot,
+        })
     }
 }
 
@@ -361,7 +408,8 @@ fn round_up(n: usize, unit: usize) -> Option<usize> {
 
 fn is_verity(fd: RawFd) -> Result<bool> {
     let st = crate::fd::statx(fd)?;
-    Ok(st.stx_attributes_mask & raw::STATX_ATTR_VERITY != 0 && st.stx_attributes & raw::STATX_ATTR_VERITY != 0)
+    Ok(st.stx_attributes_mask & raw::STATX_ATTR_VERITY != 0
+        && st.stx_attributes & raw::STATX_ATTR_VERITY != 0)
 }
 
 /// Which pages of a mapping are in RAM (see [`Mapping::residency`]).
@@ -407,7 +455,13 @@ unsafe impl Sync for Mapping {}
 
 impl Mapping {
     fn empty(prot: ProtFlags) -> Self {
-        Self { base: NonNull::dangling(), map_len: 0, prefix: 0, len: 0, prot }
+        Self {
+            base: NonNull::dangling(),
+            map_len: 0,
+            prefix: 0,
+            len: 0,
+            prot,
+        }
     }
 
     /// Bytes mapped, as asked for (the hidden alignment prefix and the page tail are
@@ -442,7 +496,10 @@ impl Mapping {
     /// If the mapping is not readable (mapped or [protected](Self::protect) without
     /// `PROT_READ`).
     pub fn as_slice(&self) -> &[u8] {
-        assert!(self.len == 0 || self.prot.contains(ProtFlags::READ), "rawmap: Mapping is not readable");
+        assert!(
+            self.len == 0 || self.prot.contains(ProtFlags::READ),
+            "rawmap: Mapping is not readable"
+        );
         // SAFETY: `len` bytes from `as_ptr` are mapped and readable (checked above);
         // they stay so while `self` is borrowed, as every change takes `&mut self` or is
         // `unsafe`. For files, the constructor's contract excludes outside writes.
@@ -454,7 +511,10 @@ impl Mapping {
     /// # Panics
     /// If the mapping is not writable.
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
-        assert!(self.len == 0 || self.prot.contains(ProtFlags::READ | ProtFlags::WRITE), "rawmap: Mapping is not writable");
+        assert!(
+            self.len == 0 || self.prot.contains(ProtFlags::READ | ProtFlags::WRITE),
+            "rawmap: Mapping is not writable"
+        );
         // SAFETY: as in `as_slice`, and `&mut self` makes this the only reference.
         unsafe { core::slice::from_raw_parts_mut(self.as_mut_ptr(), self.len) }
     }
@@ -541,7 +601,12 @@ impl Mapping {
     ///
     /// # Safety
     /// As [`advise_unchecked`](Self::advise_unchecked), for those whole pages.
-    pub unsafe fn advise_range_unchecked(&self, advice: UncheckedAdvice, offset: usize, len: usize) -> Result<()> {
+    pub unsafe fn advise_range_unchecked(
+        &self,
+        advice: UncheckedAdvice,
+        offset: usize,
+        len: usize,
+    ) -> Result<()> {
         // SAFETY: forwarded contract.
         unsafe { self.madvise(self.pages(offset, len)?, advice as u32) }
     }
@@ -639,7 +704,10 @@ impl Mapping {
     /// the stack: no allocation.
     pub fn residency(&self) -> Result<Residency> {
         let Some((base, len)) = self.all_pages() else {
-            return Ok(Residency { resident: 0, pages: 0 });
+            return Ok(Residency {
+                resident: 0,
+                pages: 0,
+            });
         };
         let page = page_size();
         let pages = len / page;
@@ -649,7 +717,13 @@ impl Mapping {
         while done < pages {
             let n = (pages - done).min(vec.len());
             // SAFETY: the range is inside this mapping; `vec` has room for `n` pages.
-            unsafe { raw::mincore(base.wrapping_byte_add(done * page), n * page, vec.as_mut_ptr())? };
+            unsafe {
+                raw::mincore(
+                    base.wrapping_byte_add(done * page),
+                    n * page,
+                    vec.as_mut_ptr(),
+                )?
+            };
             resident += vec[..n].iter().filter(|&&b| b & 1 != 0).count();
             done += n;
         }
@@ -690,13 +764,27 @@ impl Mapping {
     /// becomes the moved mapping; the old range is returned as its own `Mapping`, which
     /// reads as zeros (anonymous) or the file (file mappings) when touched.
     pub fn remap_dontunmap(&mut self) -> Result<Mapping> {
-        let old = Self { base: self.base, map_len: self.map_len, prefix: self.prefix, len: self.len, prot: self.prot };
+        let old = Self {
+            base: self.base,
+            map_len: self.map_len,
+            prefix: self.prefix,
+            len: self.len,
+            prot: self.prot,
+        };
         let Some((p, n)) = self.all_pages() else {
             return Err(Errno::INVAL);
         };
         // SAFETY: the pages move to a kernel-chosen free address; `&mut self` means no
         // slice into them is alive.
-        let new = unsafe { raw::mremap(p, n, n, RemapFlags::MAYMOVE | RemapFlags::DONTUNMAP, core::ptr::null_mut()) };
+        let new = unsafe {
+            raw::mremap(
+                p,
+                n,
+                n,
+                RemapFlags::MAYMOVE | RemapFlags::DONTUNMAP,
+                core::ptr::null_mut(),
+            )
+        };
         match new {
             Ok(new) => {
                 self.base = NonNull::new(new.cast::<u8>()).ok_or(Errno::NOMEM)?;
@@ -711,12 +799,25 @@ impl Mapping {
 
     /// # Safety
     /// With FIXED, `addr` must be owned by the caller (see `remap_fixed`).
-    unsafe fn mremap(&mut self, new_len: usize, flags: RemapFlags, addr: *mut c_void) -> Result<()> {
+    unsafe fn mremap(
+        &mut self,
+        new_len: usize,
+        flags: RemapFlags,
+        addr: *mut c_void,
+    ) -> Result<()> {
         let Some((p, n)) = self.all_pages() else {
-            return if new_len == 0 { Ok(()) } else { Err(Errno::INVAL) };
+            return if new_len == 0 {
+                Ok(())
+            } else {
+                Err(Errno::INVAL)
+            };
         };
         if new_len == 0 || new_len > isize::MAX as usize {
-            return Err(if new_len == 0 { Errno::INVAL } else { Errno::NOMEM });
+            return Err(if new_len == 0 {
+                Errno::INVAL
+            } else {
+                Errno::NOMEM
+            });
         }
         let new_map_len = round_up(self.prefix + new_len, page_size()).ok_or(Errno::NOMEM)?;
         // SAFETY: forwarded contract; the old range is this mapping's.
@@ -755,7 +856,13 @@ impl Mapping {
         // The caller guarantees the pages are mapped, so this cannot overflow.
         let map_len = (prefix + len).next_multiple_of(page_size());
         let base = NonNull::new(start.as_ptr().wrapping_sub(prefix)).unwrap_or(start);
-        Self { base, map_len, prefix, len, prot }
+        Self {
+            base,
+            map_len,
+            prefix,
+            len,
+            prot,
+        }
     }
 }
 
