@@ -128,7 +128,7 @@ pub fn arch_abi(arch: &str) -> Option<ArchAbi> {
         },
         "riscv64" => ArchAbi {
             table: "generic/syscall.tbl",
-            abis: &["common", "64", "riscv", "memfd_secret"],
+            abis: &["common", "64", "riscv", "rlimit", "memfd_secret"],
             overrides: &[],
         },
         _ => return None,
