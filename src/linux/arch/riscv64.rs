@@ -1,10 +1,31 @@
 //! riscv64: `ecall`, number in a7, arguments in a0-a5, result in a0. The kernel
-//! preserves the integer registers; vector registers are not preserved, which matters
-//! only to code built with the `v` extension, where the compiler would not keep values
-//! in them across an `asm!` without being told, so no clobber is declared for the
-//! rv64gc targets this crate is built for. No `nomem`/`readonly` (see x86_64.rs).
+//! preserves the integer and float registers but not the vector registers v0-v31
+//! (Documentation/arch/riscv/vector.rst: "vector registers are clobbered by system
+//! calls"), so every stub declares them clobbered: in code built with the `v` extension
+//! the compiler could otherwise keep a vector value live across the `ecall`. On rv64gc
+//! the clobbers cost nothing. No `nomem`/`readonly`: these calls change the address
+//! space, so memory accesses must not move across them.
 
 use core::arch::asm;
+
+/// `asm!("ecall", <operands>)` plus the vector clobbers and options every stub shares.
+macro_rules! ecall {
+    ($($operands:tt)*) => {
+        asm!(
+            "ecall",
+            $($operands)*,
+            lateout("v0") _, lateout("v1") _, lateout("v2") _, lateout("v3") _,
+            lateout("v4") _, lateout("v5") _, lateout("v6") _, lateout("v7") _,
+            lateout("v8") _, lateout("v9") _, lateout("v10") _, lateout("v11") _,
+            lateout("v12") _, lateout("v13") _, lateout("v14") _, lateout("v15") _,
+            lateout("v16") _, lateout("v17") _, lateout("v18") _, lateout("v19") _,
+            lateout("v20") _, lateout("v21") _, lateout("v22") _, lateout("v23") _,
+            lateout("v24") _, lateout("v25") _, lateout("v26") _, lateout("v27") _,
+            lateout("v28") _, lateout("v29") _, lateout("v30") _, lateout("v31") _,
+            options(nostack, preserves_flags),
+        )
+    };
+}
 
 #[inline(always)]
 pub(crate) unsafe fn syscall0(nr: usize) -> isize {
@@ -12,8 +33,7 @@ pub(crate) unsafe fn syscall0(nr: usize) -> isize {
     // SAFETY: the caller upholds the contract of syscall `nr`; the asm only uses the
     // registers it declares.
     unsafe {
-        asm!("ecall", in("a7") nr, lateout("a0") ret,
-             options(nostack, preserves_flags));
+        ecall!(in("a7") nr, lateout("a0") ret);
     }
     ret
 }
@@ -23,8 +43,7 @@ pub(crate) unsafe fn syscall1(nr: usize, a0: usize) -> isize {
     let ret;
     // SAFETY: as in `syscall0`.
     unsafe {
-        asm!("ecall", in("a7") nr, inlateout("a0") a0 as isize => ret,
-             options(nostack, preserves_flags));
+        ecall!(in("a7") nr, inlateout("a0") a0 as isize => ret);
     }
     ret
 }
@@ -34,8 +53,7 @@ pub(crate) unsafe fn syscall2(nr: usize, a0: usize, a1: usize) -> isize {
     let ret;
     // SAFETY: as in `syscall0`.
     unsafe {
-        asm!("ecall", in("a7") nr, inlateout("a0") a0 as isize => ret, in("a1") a1,
-             options(nostack, preserves_flags));
+        ecall!(in("a7") nr, inlateout("a0") a0 as isize => ret, in("a1") a1);
     }
     ret
 }
@@ -45,8 +63,8 @@ pub(crate) unsafe fn syscall3(nr: usize, a0: usize, a1: usize, a2: usize) -> isi
     let ret;
     // SAFETY: as in `syscall0`.
     unsafe {
-        asm!("ecall", in("a7") nr, inlateout("a0") a0 as isize => ret, in("a1") a1,
-             in("a2") a2, options(nostack, preserves_flags));
+        ecall!(in("a7") nr, inlateout("a0") a0 as isize => ret, in("a1") a1,
+               in("a2") a2);
     }
     ret
 }
@@ -56,8 +74,8 @@ pub(crate) unsafe fn syscall4(nr: usize, a0: usize, a1: usize, a2: usize, a3: us
     let ret;
     // SAFETY: as in `syscall0`.
     unsafe {
-        asm!("ecall", in("a7") nr, inlateout("a0") a0 as isize => ret, in("a1") a1,
-             in("a2") a2, in("a3") a3, options(nostack, preserves_flags));
+        ecall!(in("a7") nr, inlateout("a0") a0 as isize => ret, in("a1") a1,
+               in("a2") a2, in("a3") a3);
     }
     ret
 }
@@ -74,8 +92,8 @@ pub(crate) unsafe fn syscall5(
     let ret;
     // SAFETY: as in `syscall0`.
     unsafe {
-        asm!("ecall", in("a7") nr, inlateout("a0") a0 as isize => ret, in("a1") a1,
-             in("a2") a2, in("a3") a3, in("a4") a4, options(nostack, preserves_flags));
+        ecall!(in("a7") nr, inlateout("a0") a0 as isize => ret, in("a1") a1,
+               in("a2") a2, in("a3") a3, in("a4") a4);
     }
     ret
 }
@@ -94,8 +112,8 @@ pub(crate) unsafe fn syscall6(
     let ret;
     // SAFETY: as in `syscall0`.
     unsafe {
-        asm!("ecall", in("a7") nr, inlateout("a0") a0 as isize => ret, in("a1") a1,
-             in("a2") a2, in("a3") a3, in("a4") a4, in("a5") a5, options(nostack, preserves_flags));
+        ecall!(in("a7") nr, inlateout("a0") a0 as isize => ret, in("a1") a1,
+               in("a2") a2, in("a3") a3, in("a4") a4, in("a5") a5);
     }
     ret
 }

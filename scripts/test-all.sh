@@ -1,0 +1,389 @@
+#!/usr/bin/env bash
+# scripts/test-all.sh: the one command that checks rawmap. It installs what the checks
+# need (on Debian/Ubuntu, as root or with passwordless sudo), then runs every step,
+# keeps going after a failure, and ends with a summary table and the line
+#   summary: N passed, N failed, N skipped
+# It exits 1 if any step failed, 2 on a usage error, 0 otherwise.
+#
+# Usage:
+#   scripts/test-all.sh              run every step
+#   scripts/test-all.sh STEP...      run only these steps (names: see --list)
+#   scripts/test-all.sh --list       print the step names and commands
+#
+# Environment knobs:
+#   RAWMAP_SKIP_QEMU=1     do not run (or install for) the qemu-user cross steps; they
+#                          are reported as SKIP, never as passed.
+#   RAWMAP_NO_INSTALL=1    install nothing; steps whose tools are missing are SKIPped.
+#   RAWMAP_STRICT=1        count a skipped step as a failure (for CI that must run all).
+#
+# A step is skipped only when a tool it needs is missing and could not be installed
+# (no root and no sudo, apt or rustup failed, or a knob above); the reason is printed
+# where the step would have run and again in the summary.
+#
+# The qemu steps build with `--cfg qemu` (set here, through CARGO_TARGET_<TRIPLE>_RUSTFLAGS,
+# not in .cargo/config.toml, so a build on real arm64/riscv64 hardware is not marked as
+# emulated): tests use it to check ABI plumbing instead of kernel semantics that
+# qemu-user does not implement. Linker and runner per target are in .cargo/config.toml.
+
+set -euo pipefail
+
+# Run from the repository root whatever the caller's directory.
+cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
+
+# EPOCHREALTIME and awk must agree on the decimal point.
+export LC_NUMERIC=C
+export DEBIAN_FRONTEND=noninteractive
+export RUST_BACKTRACE="${RUST_BACKTRACE:-1}"
+
+# ---------------------------------------------------------------------------------------
+# The steps, in order: name and command. Each runs from the repo root.
+# ---------------------------------------------------------------------------------------
+
+STEPS=(fmt clippy clippy-no-default clippy-cross doc test test-no-default test-musl
+    test-aarch64 test-riscv64 bench-build)
+
+# The two cross targets: their asm (src/linux/arch/) is only compiled there.
+CROSS=(--target aarch64-unknown-linux-gnu --target riscv64gc-unknown-linux-gnu)
+
+# What each step runs, as shown in --list and the summary.
+declare -A DESCRIBE=(
+    [fmt]="cargo fmt --all -- --check"
+    [clippy]="cargo clippy --all-targets -- -D warnings"
+    [clippy-no-default]="cargo clippy --all-targets --no-default-features -- -D warnings"
+    [clippy-cross]="cargo clippy --all-targets ${CROSS[*]} -- -D warnings"
+    [doc]='RUSTDOCFLAGS="-D warnings" cargo doc --no-deps'
+    [test]="cargo test --no-fail-fast"
+    [test-no-default]="cargo test --no-fail-fast --no-default-features"
+    [test-musl]="cargo test --no-fail-fast --target x86_64-unknown-linux-musl"
+    [test-aarch64]="cargo test --no-fail-fast --target aarch64-unknown-linux-gnu (qemu-user, --cfg qemu)"
+    [test-riscv64]="cargo test --no-fail-fast --target riscv64gc-unknown-linux-gnu (qemu-user, --cfg qemu)"
+    [bench-build]="cargo bench --no-run"
+)
+
+# What each step needs before it can run, as space-separated requirements:
+#   component:NAME        a rustup component of the active toolchain
+#   target:TRIPLE         the standard library for TRIPLE
+#   cmd:PROGRAM:PACKAGE   PROGRAM on PATH, from Debian PACKAGE
+#   file:PATH:PACKAGE     PATH exists, from Debian PACKAGE
+#   benches               a benches/*.rs file to compile
+#   qemu                  not disabled by RAWMAP_SKIP_QEMU
+# Whatever compiles build.rs or a test binary links with the host C compiler, and the
+# gcc package alone (without recommends) does not bring libc6-dev.
+HOST_CC="cmd:cc:gcc file:/usr/include/stdio.h:libc6-dev"
+declare -A NEEDS=(
+    [fmt]="component:rustfmt"
+    [clippy]="component:clippy $HOST_CC"
+    [clippy-no-default]="component:clippy $HOST_CC"
+    [clippy-cross]="component:clippy $HOST_CC target:aarch64-unknown-linux-gnu
+        target:riscv64gc-unknown-linux-gnu"
+    [doc]="$HOST_CC"
+    [test]="$HOST_CC"
+    [test-no-default]="$HOST_CC"
+    [test-musl]="target:x86_64-unknown-linux-musl $HOST_CC"
+    [test-aarch64]="qemu $HOST_CC target:aarch64-unknown-linux-gnu
+        cmd:aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
+        file:/usr/aarch64-linux-gnu/lib/crt1.o:libc6-dev-arm64-cross
+        cmd:qemu-aarch64:qemu-user"
+    [test-riscv64]="qemu $HOST_CC target:riscv64gc-unknown-linux-gnu
+        cmd:riscv64-linux-gnu-gcc:gcc-riscv64-linux-gnu
+        file:/usr/riscv64-linux-gnu/lib/crt1.o:libc6-dev-riscv64-cross
+        cmd:qemu-riscv64:qemu-user"
+    [bench-build]="benches $HOST_CC"
+)
+
+# The command of each step. Kept next to DESCRIBE above; a function so the qemu steps
+# can set their per-target flags without leaking them into the other steps.
+# `--no-fail-fast`: a failing test binary must not hide the results of the others.
+step_command() {
+    case "$1" in
+    fmt) cargo fmt --all -- --check ;;
+    clippy) cargo clippy --all-targets -- -D warnings ;;
+    clippy-no-default) cargo clippy --all-targets --no-default-features -- -D warnings ;;
+    clippy-cross) cargo clippy --all-targets "${CROSS[@]}" -- -D warnings ;;
+    doc) RUSTDOCFLAGS="-D warnings" cargo doc --no-deps ;;
+    test) cargo test --no-fail-fast ;;
+    test-no-default) cargo test --no-fail-fast --no-default-features ;;
+    test-musl) cargo test --no-fail-fast --target x86_64-unknown-linux-musl ;;
+    test-aarch64) qemu_test aarch64-unknown-linux-gnu ;;
+    test-riscv64) qemu_test riscv64gc-unknown-linux-gnu ;;
+    bench-build) cargo bench --no-run ;;
+    *) echo "unknown step $1" >&2 && return 2 ;;
+    esac
+}
+
+# `cargo test --target TRIPLE` under qemu-user with `--cfg qemu` for that target only.
+# RUSTFLAGS and CARGO_ENCODED_RUSTFLAGS would override the per-target variable, so any
+# flags the caller set there are moved into it instead of silently dropping --cfg qemu
+# (cargo splits that variable on whitespace, so an encoded flag containing a space would
+# not survive; none of the usual ones do).
+qemu_test() {
+    local triple=$1 var
+    var="CARGO_TARGET_$(tr 'a-z-' 'A-Z_' <<<"$triple")_RUSTFLAGS"
+    local encoded=${CARGO_ENCODED_RUSTFLAGS:-}
+    local flags="${encoded//$'\x1f'/ } ${RUSTFLAGS:-} ${!var:-} --cfg qemu"
+    env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS "$var=$flags" \
+        cargo test --no-fail-fast --target "$triple"
+}
+
+# ---------------------------------------------------------------------------------------
+# Arguments
+# ---------------------------------------------------------------------------------------
+
+usage() {
+    sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"
+}
+
+SELECTED=()
+for arg in "$@"; do
+    case "$arg" in
+    -h | --help) usage && exit 0 ;;
+    --list)
+        for s in "${STEPS[@]}"; do printf '%-18s %s\n' "$s" "${DESCRIBE[$s]}"; done
+        exit 0
+        ;;
+    *)
+        if [[ -z "${DESCRIBE[$arg]+set}" ]]; then
+            echo "test-all.sh: unknown step '$arg' (see --list)" >&2
+            exit 2
+        fi
+        SELECTED+=("$arg")
+        ;;
+    esac
+done
+[[ ${#SELECTED[@]} -gt 0 ]] || SELECTED=("${STEPS[@]}")
+
+# ---------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------
+
+banner() { printf '\n==> %s\n' "$*"; }
+loud() { printf '\n!!! %s\n' "$*"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+rust_sysroot() { rustc --print sysroot 2>/dev/null; }
+
+# Whether requirement $1 is satisfied right now.
+have() {
+    local kind=${1%%:*} rest=${1#*:}
+    case "$kind" in
+    component)
+        case "$rest" in
+        rustfmt) cargo fmt --version >/dev/null 2>&1 ;;
+        clippy) cargo clippy --version >/dev/null 2>&1 ;;
+        esac
+        ;;
+    target)
+        local root
+        root=$(rust_sysroot) && [[ -d "$root/lib/rustlib/$rest/lib" ]]
+        ;;
+    cmd) command -v "${rest%%:*}" >/dev/null 2>&1 ;;
+    file) [[ -e "${rest%%:*}" ]] ;;
+    benches) compgen -G 'benches/*.rs' >/dev/null ;;
+    qemu) [[ "${RAWMAP_SKIP_QEMU:-0}" != 1 ]] ;;
+    esac
+}
+
+# Why installs fail, keyed by package, target or component name.
+declare -A INSTALL_ERROR=()
+
+# How to run apt-get with root rights, or why that is impossible (sets PRIV / NOPRIV).
+PRIV=() NOPRIV=""
+if [[ ${EUID} -eq 0 ]]; then
+    PRIV=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    PRIV=(sudo -n)
+else
+    NOPRIV="not root and passwordless sudo is unavailable"
+fi
+
+# Installs the Debian packages given, one apt-get update at most; records failures.
+apt_install() {
+    local pkg why=""
+    if [[ "${RAWMAP_NO_INSTALL:-0}" == 1 ]]; then
+        why="RAWMAP_NO_INSTALL=1"
+    elif ! command -v apt-get >/dev/null 2>&1; then
+        why="apt-get not found (not Debian/Ubuntu?)"
+    elif [[ -n "$NOPRIV" ]]; then
+        why=$NOPRIV
+    fi
+    if [[ -n "$why" ]]; then
+        for pkg in "$@"; do INSTALL_ERROR[$pkg]="cannot install package $pkg: $why"; done
+        return 0
+    fi
+    local apt=("${PRIV[@]}" apt-get -q -o DPkg::Lock::Timeout=300)
+    banner "installing Debian packages: $*"
+    "${apt[@]}" update </dev/null || loud "apt-get update failed; trying the install anyway"
+    if ! "${apt[@]}" install -y --no-install-recommends "$@" </dev/null; then
+        # One bad package must not block the others: retry them one by one.
+        for pkg in "$@"; do
+            "${apt[@]}" install -y --no-install-recommends "$pkg" </dev/null ||
+                INSTALL_ERROR[$pkg]="apt-get install $pkg failed"
+        done
+    fi
+}
+
+# Adds rustup targets or components ("target" or "component", then names).
+rustup_add() {
+    local what=$1 name why=""
+    shift
+    if [[ "${RAWMAP_NO_INSTALL:-0}" == 1 ]]; then
+        why="RAWMAP_NO_INSTALL=1"
+    elif ! command -v rustup >/dev/null 2>&1; then
+        why="rustup not found"
+    fi
+    for name in "$@"; do
+        if [[ -n "$why" ]]; then
+            INSTALL_ERROR[$name]="cannot add rustup $what $name: $why"
+        else
+            banner "rustup $what add $name"
+            rustup "$what" add "$name" </dev/null ||
+                INSTALL_ERROR[$name]="rustup $what add $name failed"
+        fi
+    done
+}
+
+# Why requirement $1 is unmet (call only when `have` said no).
+reason() {
+    local kind=${1%%:*} rest=${1#*:} what pkg
+    case "$kind" in
+    component | target) echo "${INSTALL_ERROR[$rest]:-rustup $kind $rest is missing}" ;;
+    cmd | file)
+        what=${rest%%:*} pkg=${rest#*:}
+        if [[ "$kind" == cmd ]]; then what="$what not on PATH"; else what="$what not found"; fi
+        echo "$what (${INSTALL_ERROR[$pkg]:-even after installing package $pkg})"
+        ;;
+    benches) echo "no benches/*.rs to compile" ;;
+    qemu) echo "RAWMAP_SKIP_QEMU=1 is set" ;;
+    esac
+}
+
+# ---------------------------------------------------------------------------------------
+# Setup: find what the selected steps lack and install it.
+# ---------------------------------------------------------------------------------------
+
+setup_start=$EPOCHREALTIME
+banner "setup"
+
+# Rust itself is not optional: without cargo every step fails (it is never a skip).
+# rustup's installer puts cargo in ~/.cargo/bin, which a non-login shell may not have.
+if ! command -v cargo >/dev/null 2>&1 && [[ -f "${CARGO_HOME:-$HOME/.cargo}/env" ]]; then
+    # shellcheck disable=SC1091
+    . "${CARGO_HOME:-$HOME/.cargo}/env"
+fi
+NO_RUST=""
+if ! command -v cargo >/dev/null 2>&1 || ! command -v rustc >/dev/null 2>&1; then
+    NO_RUST="cargo/rustc not found on PATH: install Rust (https://rustup.rs) first"
+    loud "$NO_RUST"
+fi
+declare -A want_pkg=() want_target=() want_component=()
+for step in "${SELECTED[@]}"; do
+    needs=${NEEDS[$step]:-}
+    # A step the user turned off needs nothing installed.
+    if [[ " $needs " == *" qemu "* ]] && ! have qemu; then
+        continue
+    fi
+    for need in $needs; do
+        if have "$need"; then
+            continue
+        fi
+        case "$need" in
+        cmd:* | file:*) want_pkg[${need##*:}]=1 ;;
+        target:*) want_target[${need#target:}]=1 ;;
+        component:*) want_component[${need#component:}]=1 ;;
+        esac
+    done
+done
+if [[ -z "$NO_RUST" ]]; then
+    [[ ${#want_pkg[@]} -eq 0 ]] || apt_install "${!want_pkg[@]}"
+    [[ ${#want_target[@]} -eq 0 ]] || rustup_add target "${!want_target[@]}"
+    [[ ${#want_component[@]} -eq 0 ]] || rustup_add component "${!want_component[@]}"
+fi
+
+# Decide, after installing, which steps must be skipped and why.
+declare -A SKIP_REASON=()
+for step in "${SELECTED[@]}"; do
+    why=""
+    for need in ${NEEDS[$step]:-}; do
+        if ! have "$need"; then
+            why+="${why:+; }$(reason "$need")"
+            # RAWMAP_SKIP_QEMU says it all: the tools it kept us from installing are moot.
+            if [[ "$need" == qemu ]]; then
+                break
+            fi
+        fi
+    done
+    if [[ -n "$why" ]]; then
+        SKIP_REASON[$step]=$why
+    fi
+done
+
+# Versions of what will run, for the log.
+for tool in rustc cargo qemu-aarch64 qemu-riscv64; do
+    if command -v "$tool" >/dev/null 2>&1; then
+        echo "$tool: $("$tool" --version 2>&1 | head -n1)"
+    fi
+done
+setup_secs=$(elapsed "$setup_start" "$EPOCHREALTIME")
+echo "setup took ${setup_secs}s"
+
+# ---------------------------------------------------------------------------------------
+# Run the steps.
+# ---------------------------------------------------------------------------------------
+
+RESULT=() SECS=()
+for step in "${SELECTED[@]}"; do
+    if [[ -n "$NO_RUST" ]]; then
+        loud "FAILED $step: $NO_RUST"
+        RESULT+=(FAIL) SECS+=(0.0)
+        continue
+    fi
+    if [[ -n "${SKIP_REASON[$step]:-}" ]]; then
+        loud "SKIPPED $step (${DESCRIBE[$step]}): ${SKIP_REASON[$step]}"
+        RESULT+=(SKIP) SECS+=(0.0)
+        continue
+    fi
+    banner "$step: ${DESCRIBE[$step]}"
+    start=$EPOCHREALTIME
+    # Output goes straight to the terminal, complete (CI reads the "test result:" lines).
+    rc=0
+    (step_command "$step") || rc=$?
+    if [[ $rc -eq 0 ]]; then
+        status=PASS
+    else
+        status=FAIL
+        loud "FAILED $step (exit $rc)"
+    fi
+    RESULT+=("$status") SECS+=("$(elapsed "$start" "$EPOCHREALTIME")")
+done
+
+# ---------------------------------------------------------------------------------------
+# Summary.
+# ---------------------------------------------------------------------------------------
+
+passed=0 failed=0 skipped=0
+banner "summary (setup ${setup_secs}s)"
+printf '%-18s %-6s %8s  %s\n' step result seconds command
+for i in "${!SELECTED[@]}"; do
+    step=${SELECTED[$i]}
+    printf '%-18s %-6s %8s  %s\n' "$step" "${RESULT[$i]}" "${SECS[$i]}" "${DESCRIBE[$step]}"
+    case "${RESULT[$i]}" in
+    PASS) passed=$((passed + 1)) ;;
+    FAIL) failed=$((failed + 1)) ;;
+    SKIP) skipped=$((skipped + 1)) ;;
+    esac
+done
+for i in "${!SELECTED[@]}"; do
+    if [[ "${RESULT[$i]}" == SKIP ]]; then
+        echo "SKIPPED ${SELECTED[$i]}: ${SKIP_REASON[${SELECTED[$i]}]}"
+    fi
+done
+status=0
+if ((failed > 0)); then
+    status=1
+elif ((skipped > 0)) && [[ "${RAWMAP_STRICT:-0}" == 1 ]]; then
+    echo "RAWMAP_STRICT=1: the skipped steps make this run fail"
+    status=1
+fi
+# Always the last line, in this exact form: CI and people grep for it.
+echo "summary: $passed passed, $failed failed, $skipped skipped"
+exit "$status"
