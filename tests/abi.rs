@@ -1,0 +1,619 @@
+//! The constants build.rs generates from `arch/` (`rawmap::sys`), checked against sources
+//! that do not share our tables: the `libc` crate on every target, and `sc`'s syscall
+//! numbers on the targets where it builds. Most checks are `const` assertions, so a wrong
+//! number in `arch/` stops `cargo test` from compiling and names the constant.
+//!
+//! Every name in our tables must appear in one of the lists below, either checked or
+//! marked as absent from libc with the reason; a runtime test compares the lists with the
+//! tables, so a constant added to `arch/` without a cross-check fails the suite.
+#![cfg(target_os = "linux")]
+
+#[path = "../build/parse.rs"]
+#[allow(dead_code)]
+mod parse;
+
+use std::collections::BTreeSet;
+use std::mem::{offset_of, size_of};
+
+use rawmap::raw::{Statx, StatxTimestamp};
+use rawmap::{Errno, MapFlags, ProtFlags, sys};
+use static_assertions::{assert_eq_size, const_assert_eq};
+
+/// True when a libc value is a 32-bit quantity, so comparing it as `u32` loses nothing.
+const fn fits_u32(v: i128) -> bool {
+    v >= i32::MIN as i128 && v <= u32::MAX as i128
+}
+
+/// Checks syscall numbers against libc's `SYS_*` and, where it builds, `sc::nr::*`.
+///
+/// `in_sc` rows are compared with both; `libc_only` rows with libc alone (sc 0.2.7 has no
+/// number for these newer calls). A row may end in
+/// `if <cfg predicate>` when libc has the number only on matching targets. The function
+/// named first returns every name listed, for the coverage test.
+macro_rules! syscalls {
+    (
+        fn $list:ident;
+        in_sc { $($name:ident: $libc:ident),* $(,)? }
+        libc_only { $($lname:ident: $llibc:ident $(if $lcfg:meta)?),* $(,)? }
+    ) => {
+        $(
+            const _: () = assert!(
+                sys::nr::$name as i64 == libc::$libc as i64,
+                concat!("nr::", stringify!($name), " differs from libc::", stringify!($libc)),
+            );
+            #[cfg(all(
+                target_os = "linux",
+                any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "riscv64")
+            ))]
+            const _: () = assert!(
+                sys::nr::$name == sc::nr::$name,
+                concat!("nr::", stringify!($name), " differs from sc::nr::", stringify!($name)),
+            );
+        )*
+        $(
+            $(#[cfg($lcfg)])?
+            const _: () = assert!(
+                sys::nr::$lname as i64 == libc::$llibc as i64,
+                concat!("nr::", stringify!($lname), " differs from libc::", stringify!($llibc)),
+            );
+        )*
+        fn $list() -> Vec<&'static str> {
+            vec![$(stringify!($name),)* $(stringify!($lname),)*]
+        }
+    };
+}
+
+syscalls! {
+    fn syscall_names;
+    in_sc {
+        READ: SYS_read,
+        WRITE: SYS_write,
+        CLOSE: SYS_close,
+        FSTAT: SYS_fstat,
+        LSEEK: SYS_lseek,
+        MMAP: SYS_mmap,
+        MPROTECT: SYS_mprotect,
+        MUNMAP: SYS_munmap,
+        RT_SIGACTION: SYS_rt_sigaction,
+        RT_SIGPROCMASK: SYS_rt_sigprocmask,
+        RT_SIGRETURN: SYS_rt_sigreturn,
+        PREAD64: SYS_pread64,
+        PWRITE64: SYS_pwrite64,
+        MREMAP: SYS_mremap,
+        MSYNC: SYS_msync,
+        MINCORE: SYS_mincore,
+        MADVISE: SYS_madvise,
+        GETPID: SYS_getpid,
+        CLONE: SYS_clone,
+        EXIT: SYS_exit,
+        WAIT4: SYS_wait4,
+        KILL: SYS_kill,
+        FCNTL: SYS_fcntl,
+        FTRUNCATE: SYS_ftruncate,
+        MLOCK: SYS_mlock,
+        MUNLOCK: SYS_munlock,
+        MLOCKALL: SYS_mlockall,
+        MUNLOCKALL: SYS_munlockall,
+        PRCTL: SYS_prctl,
+        GETTID: SYS_gettid,
+        EXIT_GROUP: SYS_exit_group,
+        TGKILL: SYS_tgkill,
+        OPENAT: SYS_openat,
+        NEWFSTATAT: SYS_newfstatat,
+        UNLINKAT: SYS_unlinkat,
+        FALLOCATE: SYS_fallocate,
+        PRLIMIT64: SYS_prlimit64,
+        SECCOMP: SYS_seccomp,
+        MEMFD_CREATE: SYS_memfd_create,
+        USERFAULTFD: SYS_userfaultfd,
+        MLOCK2: SYS_mlock2,
+        PKEY_MPROTECT: SYS_pkey_mprotect,
+        STATX: SYS_statx,
+        PIDFD_OPEN: SYS_pidfd_open,
+        PROCESS_MADVISE: SYS_process_madvise,
+    }
+    libc_only {
+        MEMFD_SECRET: SYS_memfd_secret,
+        PROCESS_MRELEASE: SYS_process_mrelease,
+        // libc 0.2.191 has SYS_mseal for x86_64 and aarch64 but not for riscv64-gnu;
+        // tests/tables.rs checks riscv64's 462 against the reference notes.
+        MSEAL: SYS_mseal if not(all(target_arch = "riscv64", target_env = "gnu")),
+    }
+}
+
+/// Checks the constants of one table module against libc's constants of the same name.
+///
+/// Each row is `NAME`, optionally preceded by `#[cfg(...)]` when only some of our arches
+/// define it, and optionally followed by `if <cfg predicate>` when libc has it only on
+/// targets matching the predicate (`if any()`, which is false: on none); where the
+/// predicate is false the name is still listed (the table must have it) but not compared. Values compare as
+/// `u32` after checking libc's value fits 32 bits: libc declares most of these as
+/// `c_int`, so `MAP_HUGE_16GB` (`0x88000000`) is negative there.
+macro_rules! same_as_libc {
+    (fn $list:ident; $table:ident { $($(#[$attr:meta])* $name:ident $(if $libc_cfg:meta)?),* $(,)? }) => {
+        $(
+            $(#[$attr])*
+            $(#[cfg($libc_cfg)])?
+            const _: () = assert!(
+                fits_u32(libc::$name as i128)
+                    && sys::$table::$name as u32 == libc::$name as u32,
+                concat!(
+                    stringify!($table), "::", stringify!($name),
+                    " differs from libc::", stringify!($name)
+                ),
+            );
+        )*
+        /// `(name, compared with libc on this target)` for every row.
+        // Pushed one by one because rows may be cfg'd out.
+        #[allow(clippy::vec_init_then_push)]
+        fn $list() -> Vec<(&'static str, bool)> {
+            #[allow(unused_mut)]
+            let mut v = Vec::new();
+            $(
+                $(#[$attr])*
+                v.push((stringify!($name), true $(&& cfg!($libc_cfg))?));
+            )*
+            v
+        }
+    };
+}
+
+same_as_libc! {
+    fn mman_names;
+    mman {
+        PROT_READ,
+        PROT_WRITE,
+        PROT_EXEC,
+        // libc has no PROT_SEM for Linux (glibc's <sys/mman.h> does not define it).
+        PROT_SEM if any(),
+        PROT_NONE,
+        PROT_GROWSDOWN,
+        PROT_GROWSUP,
+        // libc defines these two for aarch64 glibc (and android), not for musl.
+        #[cfg(target_arch = "aarch64")]
+        PROT_BTI if target_env = "gnu",
+        #[cfg(target_arch = "aarch64")]
+        PROT_MTE if target_env = "gnu",
+        MAP_TYPE,
+        MAP_FIXED,
+        MAP_ANONYMOUS,
+        MAP_POPULATE,
+        MAP_NONBLOCK,
+        MAP_STACK,
+        MAP_HUGETLB,
+        MAP_SYNC,
+        MAP_FIXED_NOREPLACE,
+        // Kernel-only (CONFIG_MMAP_ALLOW_UNINITIALIZED): libc leaves it out.
+        MAP_UNINITIALIZED if any(),
+        #[cfg(target_arch = "x86_64")]
+        MAP_32BIT,
+        // Linux 6.4; not in libc 0.2 yet.
+        #[cfg(target_arch = "x86_64")]
+        MAP_ABOVE4G if any(),
+        MLOCK_ONFAULT,
+        MS_ASYNC,
+        MS_INVALIDATE,
+        MS_SYNC,
+        MADV_NORMAL,
+        MADV_RANDOM,
+        MADV_SEQUENTIAL,
+        MADV_WILLNEED,
+        MADV_DONTNEED,
+        MADV_FREE,
+        MADV_REMOVE,
+        MADV_DONTFORK,
+        MADV_DOFORK,
+        MADV_HWPOISON,
+        MADV_SOFT_OFFLINE,
+        MADV_MERGEABLE,
+        MADV_UNMERGEABLE,
+        MADV_HUGEPAGE,
+        MADV_NOHUGEPAGE,
+        MADV_DONTDUMP,
+        MADV_DODUMP,
+        MADV_WIPEONFORK,
+        MADV_KEEPONFORK,
+        MADV_COLD,
+        MADV_PAGEOUT,
+        MADV_POPULATE_READ,
+        MADV_POPULATE_WRITE,
+        MADV_DONTNEED_LOCKED,
+        // libc has MADV_COLLAPSE (Linux 6.1) for glibc only.
+        MADV_COLLAPSE if target_env = "gnu",
+        // Linux 6.13; not in libc 0.2 yet.
+        MADV_GUARD_INSTALL if any(),
+        MADV_GUARD_REMOVE if any(),
+        MAP_GROWSDOWN,
+        MAP_DENYWRITE,
+        MAP_EXECUTABLE,
+        MAP_LOCKED,
+        MAP_NORESERVE,
+        MCL_CURRENT,
+        MCL_FUTURE,
+        MCL_ONFAULT,
+        MREMAP_MAYMOVE,
+        MREMAP_FIXED,
+        MREMAP_DONTUNMAP,
+        MAP_SHARED,
+        MAP_PRIVATE,
+        MAP_SHARED_VALIDATE,
+        MAP_DROPPABLE,
+        MAP_HUGE_SHIFT,
+        MAP_HUGE_MASK,
+        // For arm64 16K-page kernels; libc lists the other sizes but not this one.
+        MAP_HUGE_16KB if any(),
+        MAP_HUGE_64KB,
+        MAP_HUGE_512KB,
+        MAP_HUGE_1MB,
+        MAP_HUGE_2MB,
+        MAP_HUGE_8MB,
+        MAP_HUGE_16MB,
+        MAP_HUGE_32MB,
+        MAP_HUGE_256MB,
+        MAP_HUGE_512MB,
+        MAP_HUGE_1GB,
+        MAP_HUGE_2GB,
+        MAP_HUGE_16GB,
+    }
+}
+
+same_as_libc! {
+    fn fcntl_names;
+    fcntl {
+        // musl's O_ACCMODE also covers O_PATH (its O_SEARCH), so libc-musl differs.
+        O_ACCMODE if not(target_env = "musl"),
+        O_RDONLY,
+        O_WRONLY,
+        O_RDWR,
+        O_CREAT,
+        O_EXCL,
+        O_NOCTTY,
+        O_TRUNC,
+        O_APPEND,
+        O_NONBLOCK,
+        O_DSYNC,
+        O_DIRECT,
+        // glibc's 64-bit ABIs define O_LARGEFILE as 0 (the kernel forces it on), so libc
+        // has the user-space value there, not the kernel's.
+        O_LARGEFILE if not(target_env = "gnu"),
+        O_DIRECTORY,
+        O_NOFOLLOW,
+        O_NOATIME,
+        O_CLOEXEC,
+        O_SYNC,
+        O_PATH,
+        O_TMPFILE,
+        F_GETFL,
+        F_SETFL,
+        F_ADD_SEALS,
+        F_GET_SEALS,
+        F_SEAL_SEAL,
+        F_SEAL_SHRINK,
+        F_SEAL_GROW,
+        F_SEAL_WRITE,
+        F_SEAL_FUTURE_WRITE,
+        F_SEAL_EXEC,
+        AT_FDCWD,
+        AT_SYMLINK_NOFOLLOW,
+        AT_EMPTY_PATH,
+        AT_REMOVEDIR,
+        STATX_SIZE,
+        STATX_BASIC_STATS,
+        STATX_ATTR_VERITY,
+        MFD_CLOEXEC,
+        MFD_ALLOW_SEALING,
+        MFD_HUGETLB,
+        MFD_NOEXEC_SEAL,
+        MFD_EXEC,
+        MFD_HUGE_SHIFT,
+        MFD_HUGE_MASK,
+        MFD_HUGE_64KB,
+        MFD_HUGE_512KB,
+        MFD_HUGE_1MB,
+        MFD_HUGE_2MB,
+        MFD_HUGE_8MB,
+        MFD_HUGE_16MB,
+        MFD_HUGE_32MB,
+        MFD_HUGE_256MB,
+        MFD_HUGE_512MB,
+        MFD_HUGE_1GB,
+        MFD_HUGE_2GB,
+        MFD_HUGE_16GB,
+    }
+}
+
+same_as_libc! {
+    fn auxv_names;
+    auxv {
+        // Linux 6.4; libc 0.2 does not have it yet.
+        PR_GET_AUXV if any(),
+        AT_NULL,
+        AT_PAGESZ,
+    }
+}
+
+same_as_libc! {
+    fn errno_names;
+    errno {
+        EPERM,
+        ENOENT,
+        ESRCH,
+        EINTR,
+        EIO,
+        ENXIO,
+        E2BIG,
+        ENOEXEC,
+        EBADF,
+        ECHILD,
+        EAGAIN,
+        ENOMEM,
+        EACCES,
+        EFAULT,
+        ENOTBLK,
+        EBUSY,
+        EEXIST,
+        EXDEV,
+        ENODEV,
+        ENOTDIR,
+        EISDIR,
+        EINVAL,
+        ENFILE,
+        EMFILE,
+        ENOTTY,
+        ETXTBSY,
+        EFBIG,
+        ENOSPC,
+        ESPIPE,
+        EROFS,
+        EMLINK,
+        EPIPE,
+        EDOM,
+        ERANGE,
+        EDEADLK,
+        ENAMETOOLONG,
+        ENOLCK,
+        ENOSYS,
+        ENOTEMPTY,
+        ELOOP,
+        EWOULDBLOCK,
+        ENOMSG,
+        EIDRM,
+        ECHRNG,
+        EL2NSYNC,
+        EL3HLT,
+        EL3RST,
+        ELNRNG,
+        EUNATCH,
+        ENOCSI,
+        EL2HLT,
+        EBADE,
+        EBADR,
+        EXFULL,
+        ENOANO,
+        EBADRQC,
+        EBADSLT,
+        EDEADLOCK,
+        EBFONT,
+        ENOSTR,
+        ENODATA,
+        ETIME,
+        ENOSR,
+        ENONET,
+        ENOPKG,
+        EREMOTE,
+        ENOLINK,
+        EADV,
+        ESRMNT,
+        ECOMM,
+        EPROTO,
+        EMULTIHOP,
+        EDOTDOT,
+        EBADMSG,
+        EOVERFLOW,
+        ENOTUNIQ,
+        EBADFD,
+        EREMCHG,
+        ELIBACC,
+        ELIBBAD,
+        ELIBSCN,
+        ELIBMAX,
+        ELIBEXEC,
+        EILSEQ,
+        ERESTART,
+        ESTRPIPE,
+        EUSERS,
+        ENOTSOCK,
+        EDESTADDRREQ,
+        EMSGSIZE,
+        EPROTOTYPE,
+        ENOPROTOOPT,
+        EPROTONOSUPPORT,
+        ESOCKTNOSUPPORT,
+        EOPNOTSUPP,
+        EPFNOSUPPORT,
+        EAFNOSUPPORT,
+        EADDRINUSE,
+        EADDRNOTAVAIL,
+        ENETDOWN,
+        ENETUNREACH,
+        ENETRESET,
+        ECONNABORTED,
+        ECONNRESET,
+        ENOBUFS,
+        EISCONN,
+        ENOTCONN,
+        ESHUTDOWN,
+        ETOOMANYREFS,
+        ETIMEDOUT,
+        ECONNREFUSED,
+        EHOSTDOWN,
+        EHOSTUNREACH,
+        EALREADY,
+        EINPROGRESS,
+        ESTALE,
+        EUCLEAN,
+        ENOTNAM,
+        ENAVAIL,
+        EISNAM,
+        EREMOTEIO,
+        EDQUOT,
+        ENOMEDIUM,
+        EMEDIUMTYPE,
+        ECANCELED,
+        ENOKEY,
+        EKEYEXPIRED,
+        EKEYREVOKED,
+        EKEYREJECTED,
+        EOWNERDEAD,
+        ENOTRECOVERABLE,
+        ERFKILL,
+        EHWPOISON,
+    }
+}
+
+// The named `Errno` constants are built from the same table; spot-check the mapping.
+const_assert_eq!(Errno::INVAL.raw(), sys::errno::EINVAL);
+const_assert_eq!(Errno::TOOBIG.raw(), sys::errno::E2BIG);
+const_assert_eq!(Errno::NOMEM.raw() as i32, libc::ENOMEM);
+const_assert_eq!(Errno::NOSYS.raw() as i32, libc::ENOSYS);
+
+// Layout: `Errno` is a non-zero u16, so the niche makes `Option` and `Result<()>` free.
+assert_eq_size!(Errno, u16);
+assert_eq_size!(Option<Errno>, u16);
+assert_eq_size!(Result<(), Errno>, u16);
+assert_eq_size!(rawmap::Result<()>, u16);
+
+// Flag sets travel to the kernel as the C `int` they replace.
+assert_eq_size!(ProtFlags, u32);
+assert_eq_size!(MapFlags, u32);
+
+// `struct statx` is the same 256 bytes on every arch; ours must match libc's field by field.
+macro_rules! same_offsets {
+    ($ours:ty, $theirs:ty: $($field:ident),* $(,)?) => {
+        const_assert_eq!(size_of::<$ours>(), size_of::<$theirs>());
+        const_assert_eq!(align_of::<$ours>(), align_of::<$theirs>());
+        $(
+            const_assert_eq!(offset_of!($ours, $field), offset_of!($theirs, $field));
+            const_assert_eq!(
+                size_of_field(|s: &$ours| &s.$field),
+                size_of_field(|s: &$theirs| &s.$field)
+            );
+        )*
+    };
+}
+
+/// The size of the field a projection closure points at, usable in `const` items.
+const fn size_of_field<S, F>(_: fn(&S) -> &F) -> usize {
+    size_of::<F>()
+}
+
+const_assert_eq!(size_of::<Statx>(), 256);
+same_offsets!(Statx, libc::statx:
+    stx_mask, stx_blksize, stx_attributes, stx_nlink, stx_uid, stx_gid, stx_mode,
+    stx_ino, stx_size, stx_blocks, stx_attributes_mask, stx_atime, stx_btime, stx_ctime,
+    stx_mtime, stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor, stx_mnt_id,
+    stx_dio_mem_align, stx_dio_offset_align,
+);
+same_offsets!(StatxTimestamp, libc::statx_timestamp: tv_sec, tv_nsec);
+
+/// The names our tables hold for this target, read with the same parser build.rs uses.
+fn table_names() -> (BTreeSet<String>, Vec<(&'static str, BTreeSet<String>)>) {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/arch/");
+    let read = |rel: &str| match std::fs::read_to_string(format!("{root}{rel}")) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{rel}: {e}")),
+    };
+    let (calls, tables) = parse::load(std::env::consts::ARCH, read).expect("arch/ loads");
+    let calls = calls.into_iter().map(|c| c.name.to_uppercase()).collect();
+    let tables = tables
+        .into_iter()
+        .map(|(t, cs)| (t, cs.into_iter().map(|c| c.name).collect()))
+        .collect();
+    (calls, tables)
+}
+
+/// Asserts `listed` names exactly the table's names, reporting both differences.
+fn assert_covers(table: &str, listed: &[&str], names: &BTreeSet<String>) {
+    let listed_set: BTreeSet<String> = listed.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        listed.len(),
+        listed_set.len(),
+        "{table}: a name is listed twice"
+    );
+    let unlisted: Vec<_> = names.difference(&listed_set).collect();
+    let stale: Vec<_> = listed_set.difference(names).collect();
+    assert!(
+        unlisted.is_empty() && stale.is_empty(),
+        "{table}: in arch/ but not cross-checked in tests/abi.rs: {unlisted:?}; \
+         listed here but not in arch/: {stale:?}"
+    );
+}
+
+#[test]
+fn every_syscall_in_the_tables_is_cross_checked() {
+    let (calls, _) = table_names();
+    assert_covers("syscalls", &syscall_names(), &calls);
+}
+
+#[test]
+fn every_constant_in_the_tables_is_listed() {
+    let (_, tables) = table_names();
+    let lists: [(&str, Vec<(&str, bool)>); 4] = [
+        ("mman", mman_names()),
+        ("fcntl", fcntl_names()),
+        ("auxv", auxv_names()),
+        ("errno", errno_names()),
+    ];
+    for (table, list) in &lists {
+        let names = &tables
+            .iter()
+            .find(|(t, _)| t == table)
+            .unwrap_or_else(|| panic!("no `{table}` table loaded"))
+            .1;
+        let listed: Vec<&str> = list.iter().map(|(n, _)| *n).collect();
+        assert_covers(table, &listed, names);
+    }
+    assert_eq!(
+        lists.iter().map(|(t, _)| *t).collect::<Vec<_>>(),
+        parse::CONST_TABLES,
+        "a constant table was added to build/parse.rs without a cross-check here"
+    );
+}
+
+#[test]
+fn most_constants_are_compared_with_libc() {
+    // Guards against a cfg predicate that accidentally switches the comparisons off: on
+    // each target only the few rows documented above may go unchecked (8 on
+    // x86_64-unknown-linux-gnu and 7 on aarch64 and riscv64 with libc 0.2.191).
+    let lists = [mman_names(), fcntl_names(), auxv_names(), errno_names()];
+    let unchecked: Vec<&str> = lists
+        .iter()
+        .flatten()
+        .filter(|(_, checked)| !checked)
+        .map(|(n, _)| *n)
+        .collect();
+    assert!(
+        unchecked.len() <= 10,
+        "unchecked on this target: {unchecked:?}"
+    );
+}
+
+#[test]
+fn errno_table_values_round_trip_through_errno() {
+    // The generated TABLE drives `Errno::name`; every entry must be reachable by value,
+    // with aliases (EWOULDBLOCK = EAGAIN, EDEADLOCK = EDEADLK) resolving to the first.
+    for &(value, name, message) in sys::errno::TABLE {
+        let e = Errno::new(value).expect("no zero in the errno table");
+        let first = sys::errno::TABLE.iter().find(|t| t.0 == value).unwrap();
+        assert_eq!(e.name(), Some(first.1), "{name}");
+        assert!(!message.is_empty(), "{name} has no message");
+        // libc agrees on the number (checked at compile time above), so std's message
+        // lookup for the same value must describe the same error.
+        assert_eq!(
+            std::io::Error::from(e).raw_os_error(),
+            Some(i32::from(value)),
+            "{name}"
+        );
+    }
+}

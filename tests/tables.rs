@@ -1,0 +1,497 @@
+//! The tables in `arch/`, read with the parser build.rs uses: every file parses, every
+//! override applies cleanly, every supported arch loads without duplicates, and a few
+//! values per arch match the reference numbers in linux-abi.md. These run on the host for
+//! all arches at once, including the ones (mips, powerpc, sparc) the crate cannot build for
+//! yet, so a bad row is caught before anyone cross-compiles.
+
+#[path = "../build/parse.rs"]
+#[allow(dead_code)]
+mod parse;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn arch_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("arch")
+}
+
+/// Every `.tbl` file under `arch/`, as paths relative to it (`x86/syscall_64.tbl`).
+fn table_files() -> Vec<String> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
+        for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else if path.extension().is_some_and(|e| e == "tbl") {
+                let rel = path.strip_prefix(root).unwrap();
+                out.push(rel.to_str().expect("UTF-8 path").to_string());
+            }
+        }
+    }
+    let root = arch_dir();
+    let mut out = Vec::new();
+    walk(&root, &root, &mut out);
+    out.sort();
+    out
+}
+
+fn read(rel: &str) -> String {
+    fs::read_to_string(arch_dir().join(rel)).unwrap_or_else(|e| panic!("arch/{rel}: {e}"))
+}
+
+/// The reader `parse::load` expects: `None` for a file that does not exist.
+fn reader(rel: &str) -> Result<Option<String>, String> {
+    match fs::read_to_string(arch_dir().join(rel)) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("arch/{rel}: {e}")),
+    }
+}
+
+fn is_syscall_table(rel: &str) -> bool {
+    Path::new(rel)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("syscall"))
+}
+
+/// `(dir, table)` of a constant file: `mips/mman.tbl` is `("mips", "mman")`.
+fn split(rel: &str) -> (&str, &str) {
+    let (dir, file) = rel.rsplit_once('/').expect("tables live in a directory");
+    (dir, file.strip_suffix(".tbl").unwrap())
+}
+
+fn consts_of(rel: &str) -> Vec<parse::Const> {
+    parse::consts(&read(rel)).unwrap_or_else(|e| panic!("arch/{rel}: {e}"))
+}
+
+/// generic/<table> with `dir`'s override applied, the way `load` builds an arch.
+fn merged(dir: &str, table: &str) -> BTreeMap<String, i64> {
+    let base = consts_of(&format!("generic/{table}.tbl"));
+    let over = consts_of(&format!("{dir}/{table}.tbl"));
+    parse::merge(base, over)
+        .unwrap_or_else(|e| panic!("arch/{dir}/{table}.tbl: {e}"))
+        .into_iter()
+        .map(|c| (c.name, c.value.expect("merge drops removed names")))
+        .collect()
+}
+
+fn loaded(
+    arch: &str,
+) -> (
+    Vec<parse::Syscall>,
+    BTreeMap<&'static str, Vec<parse::Const>>,
+) {
+    let (calls, tables) = parse::load(arch, reader).unwrap_or_else(|e| panic!("{arch}: {e}"));
+    (calls, tables.into_iter().collect())
+}
+
+fn nr(calls: &[parse::Syscall], name: &str) -> Option<u32> {
+    calls.iter().find(|c| c.name == name).map(|c| c.nr)
+}
+
+fn value(consts: &[parse::Const], name: &str) -> Option<i64> {
+    consts.iter().find(|c| c.name == name).and_then(|c| c.value)
+}
+
+#[test]
+fn the_walk_finds_the_known_tables() {
+    // If the walk broke (wrong root, wrong extension) every other test here would pass
+    // vacuously.
+    let files = table_files();
+    for known in [
+        "generic/syscall.tbl",
+        "x86/syscall_64.tbl",
+        "generic/mman.tbl",
+        "generic/errno.tbl",
+        "mips/mman.tbl",
+    ] {
+        assert!(
+            files.iter().any(|f| f == known),
+            "{known} not found in {files:?}"
+        );
+    }
+}
+
+#[test]
+fn every_table_file_parses_without_duplicate_rows() {
+    for rel in table_files() {
+        let text = read(&rel);
+        if is_syscall_table(&rel) {
+            let rows = parse::syscalls(&text).unwrap_or_else(|e| panic!("arch/{rel}: {e}"));
+            assert!(!rows.is_empty(), "arch/{rel} has no rows");
+            let mut seen = BTreeSet::new();
+            for r in &rows {
+                // One number may carry different calls for different ABIs (`25 32 fcntl64`
+                // and `25 64 fcntl`), but never two rows for the same ABI.
+                assert!(
+                    seen.insert((r.nr, r.abi.clone())),
+                    "arch/{rel}: number {} listed twice for ABI {}",
+                    r.nr,
+                    r.abi
+                );
+            }
+            let mut names = BTreeSet::new();
+            for r in &rows {
+                assert!(
+                    names.insert((r.name.clone(), r.abi.clone())),
+                    "arch/{rel}: {} listed twice for ABI {}",
+                    r.name,
+                    r.abi
+                );
+            }
+        } else {
+            let rows = parse::consts(&text).unwrap_or_else(|e| panic!("arch/{rel}: {e}"));
+            assert!(!rows.is_empty(), "arch/{rel} has no rows");
+            let mut names = BTreeSet::new();
+            for c in &rows {
+                assert!(names.insert(&c.name), "arch/{rel}: {} listed twice", c.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn generic_constant_tables_define_every_name() {
+    // `-` means "absent on this arch" and only makes sense in an override file.
+    for rel in table_files() {
+        if split(&rel).0 == "generic" && !is_syscall_table(&rel) {
+            for c in consts_of(&rel) {
+                assert!(c.value.is_some(), "arch/{rel}: {} has no value", c.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_override_file_applies_to_its_generic_table() {
+    let mut overrides = 0;
+    for rel in table_files() {
+        let (dir, table) = split(&rel);
+        if dir == "generic" || is_syscall_table(&rel) {
+            continue;
+        }
+        // build.rs only reads the tables in CONST_TABLES: any other name would be ignored.
+        assert!(
+            parse::CONST_TABLES.contains(&table),
+            "arch/{rel}: `{table}` is not in parse::CONST_TABLES, so build.rs never reads it"
+        );
+        let base: BTreeMap<String, Option<i64>> = consts_of(&format!("generic/{table}.tbl"))
+            .into_iter()
+            .map(|c| (c.name, c.value))
+            .collect();
+        for o in consts_of(&rel) {
+            match (base.get(&o.name), o.value) {
+                (None, None) => panic!("arch/{rel}: `{} -` removes a name generic lacks", o.name),
+                // Repeating the generic value would hide which values really differ.
+                (Some(b), Some(v)) => {
+                    assert_ne!(*b, Some(v), "arch/{rel}: {} repeats generic", o.name)
+                }
+                _ => {}
+            }
+        }
+        // And the real merge agrees.
+        merged(dir, table);
+        overrides += 1;
+    }
+    assert!(overrides >= 10, "only {overrides} override files found");
+}
+
+#[test]
+fn every_supported_arch_loads_cleanly() {
+    // The calls src/raw.rs and src/page.rs make: an arch missing one could not build.
+    const USED: &[&str] = &[
+        "mmap",
+        "munmap",
+        "mremap",
+        "msync",
+        "madvise",
+        "mprotect",
+        "mlock",
+        "mlock2",
+        "munlock",
+        "mlockall",
+        "munlockall",
+        "mincore",
+        "ftruncate",
+        "memfd_create",
+        "openat",
+        "close",
+        "statx",
+        "process_madvise",
+        "mseal",
+        "read",
+        "write",
+        "exit_group",
+        "prctl",
+    ];
+    assert!(!parse::ARCHES.is_empty());
+    for &arch in parse::ARCHES {
+        let abi = parse::arch_abi(arch).unwrap_or_else(|| panic!("{arch} in ARCHES has no ABI"));
+        // Every override directory the ABI names must exist, or its overrides are lost.
+        for dir in abi.overrides {
+            assert!(arch_dir().join(dir).is_dir(), "{arch}: arch/{dir}/ missing");
+        }
+        let (calls, tables) = loaded(arch);
+        assert!(calls.iter().all(|c| abi.abis.contains(&c.abi.as_str())));
+        let mut numbers = BTreeMap::new();
+        for c in &calls {
+            if let Some(other) = numbers.insert(c.nr, &c.name) {
+                panic!("{arch}: {} and {other} share number {}", c.name, c.nr);
+            }
+        }
+        let mut names = BTreeSet::new();
+        for c in &calls {
+            assert!(names.insert(&c.name), "{arch}: two numbers for {}", c.name);
+        }
+        for name in USED {
+            assert!(names.contains(&name.to_string()), "{arch}: no `{name}`");
+        }
+        assert_eq!(
+            tables.keys().copied().collect::<BTreeSet<_>>(),
+            parse::CONST_TABLES.iter().copied().collect(),
+            "{arch}"
+        );
+        for (table, consts) in &tables {
+            let mut seen = BTreeSet::new();
+            for c in consts {
+                assert!(seen.insert(&c.name), "{arch}: {table}: {} twice", c.name);
+                assert!(c.value.is_some(), "{arch}: {table}: {} unresolved", c.name);
+            }
+        }
+        // Errno values become `NonZeroU16`s and are decoded from -4095..=-1.
+        for c in &tables["errno"] {
+            let v = c.value.unwrap();
+            assert!((1..=4095).contains(&v), "{arch}: {} = {v}", c.name);
+        }
+    }
+}
+
+#[test]
+fn unknown_arch_is_an_error_not_a_guess() {
+    let err = parse::load("no_such_arch", reader).unwrap_err();
+    assert!(err.contains("no_such_arch"), "{err}");
+    assert!(parse::arch_abi("no_such_arch").is_none());
+}
+
+#[test]
+fn x86_64_numbers_and_constants() {
+    let (calls, t) = loaded("x86_64");
+    for (name, want) in [
+        ("mmap", 9),
+        ("mprotect", 10),
+        ("munmap", 11),
+        ("mremap", 25),
+        ("msync", 26),
+        ("mincore", 27),
+        ("madvise", 28),
+        ("ftruncate", 77),
+        ("mlock", 149),
+        ("exit_group", 231),
+        ("openat", 257),
+        ("memfd_create", 319),
+        ("mlock2", 325),
+        ("statx", 332),
+        ("process_madvise", 440),
+        ("mseal", 462),
+    ] {
+        assert_eq!(nr(&calls, name), Some(want), "x86_64 {name}");
+    }
+    // x86_64 has plain mmap and ftruncate, never the 32-bit variants.
+    assert_eq!(nr(&calls, "mmap2"), None);
+    assert_eq!(nr(&calls, "ftruncate64"), None);
+    assert_eq!(value(&t["mman"], "MAP_32BIT"), Some(0x40));
+    assert_eq!(value(&t["mman"], "MAP_ABOVE4G"), Some(0x80));
+    assert_eq!(value(&t["mman"], "MAP_ANONYMOUS"), Some(0x20));
+    assert_eq!(value(&t["mman"], "MAP_POPULATE"), Some(0x8000));
+    assert_eq!(value(&t["mman"], "MAP_FIXED_NOREPLACE"), Some(0x100000));
+    assert_eq!(value(&t["mman"], "MCL_CURRENT"), Some(1));
+    assert_eq!(value(&t["mman"], "MAP_HUGE_2MB"), Some(21 << 26));
+    assert_eq!(value(&t["mman"], "PROT_BTI"), None);
+    assert_eq!(value(&t["fcntl"], "O_DIRECTORY"), Some(0x10000));
+    assert_eq!(value(&t["fcntl"], "AT_FDCWD"), Some(-100));
+    assert_eq!(value(&t["errno"], "ENOSYS"), Some(38));
+    assert_eq!(value(&t["errno"], "EOPNOTSUPP"), Some(95));
+}
+
+#[test]
+fn asm_generic_64_bit_numbers_and_constants() {
+    for arch in ["aarch64", "riscv64"] {
+        let (calls, t) = loaded(arch);
+        for (name, want) in [
+            ("ftruncate", 46),
+            ("openat", 56),
+            ("close", 57),
+            ("write", 64),
+            ("exit_group", 94),
+            ("munmap", 215),
+            ("mremap", 216),
+            ("mmap", 222),
+            ("mprotect", 226),
+            ("mincore", 232),
+            ("madvise", 233),
+            ("memfd_create", 279),
+            ("mlock2", 284),
+            ("statx", 291),
+            ("process_madvise", 440),
+            ("memfd_secret", 447),
+            ("mseal", 462),
+        ] {
+            assert_eq!(nr(&calls, name), Some(want), "{arch} {name}");
+        }
+        // The "32" rows of the shared table (mmap2 222, ftruncate64 46) are not selected.
+        assert_eq!(nr(&calls, "mmap2"), None, "{arch}");
+        assert_eq!(nr(&calls, "ftruncate64"), None, "{arch}");
+        assert_eq!(nr(&calls, "fcntl64"), None, "{arch}");
+        assert_eq!(value(&t["mman"], "MAP_ANONYMOUS"), Some(0x20), "{arch}");
+        assert_eq!(value(&t["mman"], "MAP_32BIT"), None, "{arch}");
+        assert_eq!(value(&t["errno"], "ENOSYS"), Some(38), "{arch}");
+    }
+    let (_, a64) = loaded("aarch64");
+    assert_eq!(value(&a64["mman"], "PROT_BTI"), Some(0x10));
+    assert_eq!(value(&a64["mman"], "PROT_MTE"), Some(0x20));
+    assert_eq!(value(&a64["fcntl"], "O_DIRECTORY"), Some(0x4000));
+    assert_eq!(value(&a64["fcntl"], "O_DIRECT"), Some(0x10000));
+    assert_eq!(value(&a64["fcntl"], "O_TMPFILE"), Some(0x404000));
+    let (_, rv) = loaded("riscv64");
+    assert_eq!(value(&rv["mman"], "PROT_BTI"), None);
+    assert_eq!(value(&rv["fcntl"], "O_DIRECTORY"), Some(0x10000));
+}
+
+#[test]
+fn constants_libc_lacks_match_the_reference() {
+    // tests/abi.rs compares the tables with libc, which lacks these (or has glibc's
+    // user-space O_LARGEFILE of 0): check them against linux-abi.md instead, so that
+    // every number the crate generates is compared with something.
+    for (arch, o_largefile) in [
+        ("x86_64", 0x8000),
+        ("aarch64", 0x20000),
+        ("riscv64", 0x8000),
+    ] {
+        let (calls, t) = loaded(arch);
+        assert_eq!(value(&t["mman"], "PROT_SEM"), Some(0x8), "{arch}");
+        assert_eq!(
+            value(&t["mman"], "MAP_UNINITIALIZED"),
+            Some(0x4000000),
+            "{arch}"
+        );
+        assert_eq!(value(&t["mman"], "MADV_GUARD_INSTALL"), Some(102), "{arch}");
+        assert_eq!(value(&t["mman"], "MADV_GUARD_REMOVE"), Some(103), "{arch}");
+        assert_eq!(value(&t["mman"], "MAP_HUGE_16KB"), Some(14 << 26), "{arch}");
+        assert_eq!(
+            value(&t["fcntl"], "O_LARGEFILE"),
+            Some(o_largefile),
+            "{arch}"
+        );
+        assert_eq!(value(&t["auxv"], "PR_GET_AUXV"), Some(0x41555856), "{arch}");
+        // sc has no mseal and libc-riscv64 neither.
+        assert_eq!(nr(&calls, "mseal"), Some(462), "{arch}");
+    }
+}
+
+#[test]
+fn mips_overrides() {
+    let mman = merged("mips", "mman");
+    assert_eq!(mman["MAP_ANONYMOUS"], 0x800);
+    assert_eq!(mman["MAP_NORESERVE"], 0x400);
+    assert_eq!(mman["MAP_LOCKED"], 0x8000);
+    assert_eq!(mman["MAP_POPULATE"], 0x10000);
+    assert_eq!(mman["PROT_SEM"], 0x10);
+    assert_eq!(mman["MAP_FIXED"], 0x10, "unchanged from generic");
+    assert!(!mman.contains_key("MAP_SYNC"), "mips has no MAP_SYNC");
+    assert!(!mman.contains_key("MAP_UNINITIALIZED"));
+    assert!(!mman.contains_key("MADV_SOFT_OFFLINE"));
+    let errno = merged("mips", "errno");
+    assert_eq!(errno["ENOSYS"], 89);
+    assert_eq!(errno["EOPNOTSUPP"], 122);
+    assert_eq!(errno["EOVERFLOW"], 79);
+    assert_eq!(errno["EDEADLK"], 45);
+    assert_eq!(errno["ECANCELED"], 158);
+    assert_eq!(errno["EHWPOISON"], 168);
+    assert_eq!(errno["EINVAL"], 22, "1-34 are the same everywhere");
+    let fcntl = merged("mips", "fcntl");
+    assert_eq!(fcntl["O_CREAT"], 0x100);
+    assert_eq!(fcntl["O_EXCL"], 0x400);
+    assert_eq!(fcntl["O_TRUNC"], 0x200);
+    assert_eq!(fcntl["O_NONBLOCK"], 0x80);
+}
+
+#[test]
+fn sparc_overrides() {
+    let mman = merged("sparc", "mman");
+    assert_eq!(mman["MAP_NORESERVE"], 0x40);
+    assert_eq!(mman["MAP_LOCKED"], 0x100);
+    assert_eq!(mman["MAP_GROWSDOWN"], 0x200);
+    assert_eq!(mman["MCL_CURRENT"], 0x2000);
+    assert_eq!(mman["MCL_FUTURE"], 0x4000);
+    assert_eq!(mman["MCL_ONFAULT"], 0x8000);
+    assert_eq!(mman["PROT_ADI"], 0x10);
+    assert_eq!(mman["MAP_SYNC"], 0x80000, "sparc keeps generic MAP_SYNC");
+    let errno = merged("sparc", "errno");
+    assert_eq!(errno["ENOSYS"], 90);
+    assert_eq!(errno["EOPNOTSUPP"], 45);
+    assert_eq!(errno["EOVERFLOW"], 92);
+    assert_eq!(errno["EDEADLK"], 78);
+    assert_eq!(errno["ECANCELED"], 127);
+    assert_eq!(errno["EHWPOISON"], 135);
+    let fcntl = merged("sparc", "fcntl");
+    assert_eq!(fcntl["O_CREAT"], 0x200);
+    assert_eq!(fcntl["O_EXCL"], 0x800);
+    assert_eq!(fcntl["O_TRUNC"], 0x400);
+    assert_eq!(fcntl["O_NONBLOCK"], 0x4000);
+    assert_eq!(fcntl["O_CLOEXEC"], 0x400000);
+    assert_eq!(fcntl["O_TMPFILE"], 0x2010000);
+}
+
+#[test]
+fn powerpc_and_arm_overrides() {
+    let mman = merged("powerpc", "mman");
+    assert_eq!(mman["MAP_NORESERVE"], 0x40);
+    assert_eq!(mman["MAP_LOCKED"], 0x80);
+    assert_eq!(mman["MCL_CURRENT"], 0x2000);
+    assert_eq!(mman["MCL_FUTURE"], 0x4000);
+    assert_eq!(mman["MCL_ONFAULT"], 0x8000);
+    assert_eq!(mman["PROT_SAO"], 0x10);
+    let fcntl = merged("powerpc", "fcntl");
+    assert_eq!(fcntl["O_DIRECTORY"], 0x4000);
+    assert_eq!(fcntl["O_NOFOLLOW"], 0x8000);
+    assert_eq!(fcntl["O_DIRECT"], 0x20000);
+    assert_eq!(fcntl["O_LARGEFILE"], 0x10000);
+    let fcntl = merged("arm", "fcntl");
+    assert_eq!(fcntl["O_DIRECTORY"], 0x4000);
+    assert_eq!(fcntl["O_NOFOLLOW"], 0x8000);
+    assert_eq!(fcntl["O_DIRECT"], 0x10000);
+    assert_eq!(fcntl["O_LARGEFILE"], 0x20000);
+    assert_eq!(fcntl["O_TMPFILE"], 0x404000);
+}
+
+#[test]
+fn parser_rejects_malformed_rows() {
+    assert!(parse::syscalls("9 common").is_err(), "missing name");
+    assert!(
+        parse::syscalls("x common mmap sys_mmap").is_err(),
+        "bad number"
+    );
+    assert!(parse::consts("MAP_FOO").is_err(), "missing value");
+    assert!(parse::consts("map_foo 1").is_err(), "lowercase name");
+    assert!(parse::consts("MAP_FOO 0xZZ").is_err(), "bad hex");
+    assert!(parse::consts("MAP_FOO ten").is_err(), "bad decimal");
+    let err = parse::consts("# comment\n\nMAP_FOO 1\nbad\n").unwrap_err();
+    assert!(err.contains("line 4"), "{err}");
+}
+
+#[test]
+fn parser_reads_values_and_merge_follows_the_override_rules() {
+    let base = parse::consts("A 0x10\nB -100\nC 7 Some message here").unwrap();
+    assert_eq!(base[0].value, Some(16));
+    assert_eq!(base[1].value, Some(-100));
+    assert_eq!(base[2].message, "Some message here");
+    let over = parse::consts("A 0x20\nB -\nD 1").unwrap();
+    assert_eq!(over[1].value, None);
+    let m = parse::merge(base.clone(), over).unwrap();
+    let got: Vec<_> = m.iter().map(|c| (c.name.as_str(), c.value)).collect();
+    assert_eq!(got, [("A", Some(0x20)), ("C", Some(7)), ("D", Some(1))]);
+    let bad = parse::consts("Z -").unwrap();
+    assert!(parse::merge(base, bad).unwrap_err().contains('Z'));
+}
