@@ -96,18 +96,7 @@ fn render(arch: &str, calls: &[parse::Syscall], tables: &[(&str, Vec<parse::Cons
             let _ = writeln!(s, "    pub const {}: {ty} = {lit};", c.name);
         }
         if *table == "errno" {
-            s += "    /// `(value, name, message)` for every errno of this arch, in table order.\n";
-            s += "    pub const TABLE: &[(u16, &str, &str)] = &[\n";
-            for c in consts {
-                let _ = writeln!(
-                    s,
-                    "        ({}, {:?}, {:?}),",
-                    c.value.unwrap(),
-                    c.name,
-                    c.message
-                );
-            }
-            s += "    ];\n";
+            s += &errno_tables(consts);
         }
         s += "}\n";
     }
@@ -126,6 +115,45 @@ fn render(arch: &str, calls: &[parse::Syscall], tables: &[(&str, Vec<parse::Cons
             );
         }
         s += "}\n";
+    }
+    s
+}
+
+/// Packed lookup tables for `Errno::name`/`message`: codes, then names and messages as
+/// one string each with end offsets. Names and messages are separate so a binary that
+/// only asks for names does not carry the messages (about 1 KiB instead of 9).
+fn errno_tables(consts: &[parse::Const]) -> String {
+    let mut s = String::new();
+    let codes: Vec<String> = consts
+        .iter()
+        .map(|c| c.value.unwrap().to_string())
+        .collect();
+    let _ = writeln!(s, "    /// Every errno of this arch, in table order.");
+    let _ = writeln!(
+        s,
+        "    pub static CODES: [u16; {}] = [{}];",
+        codes.len(),
+        codes.join(", ")
+    );
+    for (what, field) in [("NAME", 0), ("MESSAGE", 1)] {
+        let mut all = String::new();
+        let mut ends = Vec::new();
+        for c in consts {
+            all += if field == 0 { &c.name } else { &c.message };
+            ends.push(all.len().to_string());
+        }
+        let _ = writeln!(
+            s,
+            "    /// The {what}s of `CODES`, concatenated; entry `i` ends at `{what}_ENDS[i]`."
+        );
+        let _ = writeln!(s, "    pub static {what}S: &str = {all:?};");
+        let _ = writeln!(s, "    #[allow(missing_docs)]");
+        let _ = writeln!(
+            s,
+            "    pub static {what}_ENDS: [u16; {}] = [{}];",
+            ends.len(),
+            ends.join(", ")
+        );
     }
     s
 }

@@ -59,14 +59,13 @@ impl Errno {
         }
     }
 
-    /// Looks this value up in the target's errno table: `(name, message)`.
-    fn lookup(self) -> Option<(&'static str, &'static str)> {
+    /// Index of this value in the target's errno table.
+    fn index(self) -> Option<usize> {
         #[cfg(target_os = "linux")]
         {
-            crate::linux::sys::errno::TABLE
+            crate::linux::sys::errno::CODES
                 .iter()
-                .find(|(v, _, _)| *v == self.raw())
-                .map(|&(_, name, msg)| (name, msg))
+                .position(|&c| c == self.raw())
         }
         #[cfg(not(target_os = "linux"))]
         {
@@ -76,13 +75,42 @@ impl Errno {
 
     /// The symbolic name, such as `"EINVAL"`, if the target's table knows the value.
     pub fn name(self) -> Option<&'static str> {
-        self.lookup().map(|(n, _)| n)
+        #[cfg(target_os = "linux")]
+        {
+            use crate::linux::sys::errno::{NAME_ENDS, NAMES};
+            self.index().and_then(|i| entry(NAMES, &NAME_ENDS, i))
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            None
+        }
     }
 
     /// A short description, such as `"Invalid argument"`, if the table has one.
     pub fn message(self) -> Option<&'static str> {
-        self.lookup().map(|(_, m)| m).filter(|m| !m.is_empty())
+        #[cfg(target_os = "linux")]
+        {
+            use crate::linux::sys::errno::{MESSAGE_ENDS, MESSAGES};
+            self.index()
+                .and_then(|i| entry(MESSAGES, &MESSAGE_ENDS, i))
+                .filter(|m| !m.is_empty())
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            None
+        }
     }
+}
+
+/// Entry `i` of a packed string table (see build.rs `errno_tables`). `get` rather than
+/// indexing, so no panic path (and its formatting code) reaches no_std binaries.
+#[cfg(target_os = "linux")]
+fn entry(all: &'static str, ends: &[u16], i: usize) -> Option<&'static str> {
+    let start = match i {
+        0 => 0,
+        _ => usize::from(*ends.get(i - 1)?),
+    };
+    all.get(start..usize::from(*ends.get(i)?))
 }
 
 impl fmt::Display for Errno {

@@ -601,17 +601,37 @@ fn most_constants_are_compared_with_libc() {
 
 #[test]
 fn errno_table_values_round_trip_through_errno() {
-    // The generated TABLE drives `Errno::name`; every entry must be reachable by value,
+    // The generated tables drive `Errno::name`; every entry must be reachable by value,
     // with aliases (EWOULDBLOCK = EAGAIN, EDEADLOCK = EDEADLK) resolving to the first.
-    for &(value, name, message) in sys::errno::TABLE {
-        let e = Errno::new(value).expect("no zero in the errno table");
-        let first = sys::errno::TABLE.iter().find(|t| t.0 == value).unwrap();
-        assert_eq!(e.name(), Some(first.1), "{name}");
+    let codes = &sys::errno::CODES;
+    let slice = |all: &'static str, ends: &[u16], i: usize| {
+        let start = if i == 0 { 0 } else { usize::from(ends[i - 1]) };
+        &all[start..usize::from(ends[i])]
+    };
+    for (i, &value) in codes.iter().enumerate() {
+        let name = slice(sys::errno::NAMES, &sys::errno::NAME_ENDS, i);
+        let message = slice(sys::errno::MESSAGES, &sys::errno::MESSAGE_ENDS, i);
+        let first = codes.iter().position(|&v| v == value).unwrap();
+        let err = Errno::new(value).expect("no zero in the errno table");
+        assert_eq!(
+            err.name(),
+            Some(slice(sys::errno::NAMES, &sys::errno::NAME_ENDS, first)),
+            "{name}"
+        );
+        assert_eq!(
+            err.message(),
+            Some(slice(
+                sys::errno::MESSAGES,
+                &sys::errno::MESSAGE_ENDS,
+                first
+            )),
+            "{name}"
+        );
         assert!(!message.is_empty(), "{name} has no message");
         // libc agrees on the number (checked at compile time above), so std's message
         // lookup for the same value must describe the same error.
         assert_eq!(
-            std::io::Error::from(e).raw_os_error(),
+            std::io::Error::from(err).raw_os_error(),
             Some(i32::from(value)),
             "{name}"
         );
