@@ -67,6 +67,7 @@ declare -A DESCRIBE=(
 #   file:PATH:PACKAGE     PATH exists, from Debian PACKAGE
 #   benches               a benches/*.rs file to compile
 #   qemu                  not disabled by RAWMAP_SKIP_QEMU
+#   host:ARCH / nothost:ARCH   the machine is (is not) ARCH, as `uname -m` says
 # Whatever compiles build.rs or a test binary links with the host C compiler, and the
 # gcc package alone (without recommends) does not bring libc6-dev.
 HOST_CC="cmd:cc:gcc file:/usr/include/stdio.h:libc6-dev"
@@ -79,12 +80,12 @@ declare -A NEEDS=(
     [doc]="$HOST_CC"
     [test]="$HOST_CC"
     [test-no-default]="$HOST_CC"
-    [test-musl]="target:x86_64-unknown-linux-musl $HOST_CC"
-    [test-aarch64]="qemu $HOST_CC target:aarch64-unknown-linux-gnu
+    [test-musl]="host:x86_64 target:x86_64-unknown-linux-musl $HOST_CC"
+    [test-aarch64]="nothost:aarch64 qemu $HOST_CC target:aarch64-unknown-linux-gnu
         cmd:aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
         file:/usr/aarch64-linux-gnu/lib/crt1.o:libc6-dev-arm64-cross
         cmd:qemu-aarch64:qemu-user"
-    [test-riscv64]="qemu $HOST_CC target:riscv64gc-unknown-linux-gnu
+    [test-riscv64]="nothost:riscv64 qemu $HOST_CC target:riscv64gc-unknown-linux-gnu
         cmd:riscv64-linux-gnu-gcc:gcc-riscv64-linux-gnu
         file:/usr/riscv64-linux-gnu/lib/crt1.o:libc6-dev-riscv64-cross
         cmd:qemu-riscv64:qemu-user"
@@ -180,6 +181,8 @@ have() {
     file) [[ -e "${rest%%:*}" ]] ;;
     benches) compgen -G 'benches/*.rs' >/dev/null ;;
     qemu) [[ "${RAWMAP_SKIP_QEMU:-0}" != 1 ]] ;;
+    host) [[ "$(uname -m)" == "$rest" ]] ;;
+    nothost) [[ "$(uname -m)" != "$rest" ]] ;;
     esac
 }
 
@@ -254,6 +257,8 @@ reason() {
         ;;
     benches) echo "no benches/*.rs to compile" ;;
     qemu) echo "RAWMAP_SKIP_QEMU=1 is set" ;;
+    host) echo "runs $rest binaries natively, and this machine is $(uname -m)" ;;
+    nothost) echo "this machine is $rest: the native test steps already run these tests" ;;
     esac
 }
 
@@ -277,12 +282,17 @@ if ! command -v cargo >/dev/null 2>&1 || ! command -v rustc >/dev/null 2>&1; the
 fi
 declare -A want_pkg=() want_target=() want_component=()
 for step in "${SELECTED[@]}"; do
-    needs=${NEEDS[$step]:-}
-    # A step the user turned off needs nothing installed.
-    if [[ " $needs " == *" qemu "* ]] && ! have qemu; then
+    # A step ruled out by the machine or RAWMAP_SKIP_QEMU needs nothing installed.
+    ruled_out=0
+    for need in ${NEEDS[$step]:-}; do
+        case "$need" in
+        qemu | host:* | nothost:*) have "$need" || ruled_out=1 ;;
+        esac
+    done
+    if ((ruled_out)); then
         continue
     fi
-    for need in $needs; do
+    for need in ${NEEDS[$step]:-}; do
         if have "$need"; then
             continue
         fi
@@ -306,10 +316,8 @@ for step in "${SELECTED[@]}"; do
     for need in ${NEEDS[$step]:-}; do
         if ! have "$need"; then
             why+="${why:+; }$(reason "$need")"
-            # RAWMAP_SKIP_QEMU says it all: the tools it kept us from installing are moot.
-            if [[ "$need" == qemu ]]; then
-                break
-            fi
+            # These say it all: the tools they kept us from installing are moot.
+            case "$need" in qemu | host:* | nothost:*) break ;; esac
         fi
     done
     if [[ -n "$why" ]]; then
