@@ -1550,6 +1550,7 @@ fn errno_unknown_value() {
 }
 
 #[test]
+#[cfg(feature = "std")]
 fn errno_into_io_error_keeps_the_code() {
     let io: std::io::Error = Errno::NOENT.into();
     assert_eq!(io.raw_os_error(), Some(libc::ENOENT));
