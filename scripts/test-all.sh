@@ -40,7 +40,8 @@ export RUST_BACKTRACE="${RUST_BACKTRACE:-1}"
 # ---------------------------------------------------------------------------------------
 
 STEPS=(fmt clippy clippy-no-default clippy-cross doc test test-no-default test-musl
-    test-aarch64 test-riscv64 bench-build)
+    test-aarch64 test-riscv64 tour tour-aarch64 tour-riscv64 nostd-x86_64 nostd-aarch64
+    nostd-riscv64 bench-build)
 
 # The two cross targets: their asm (src/linux/arch/) is only compiled there.
 CROSS=(--target aarch64-unknown-linux-gnu --target riscv64gc-unknown-linux-gnu)
@@ -57,6 +58,12 @@ declare -A DESCRIBE=(
     [test-musl]="cargo test --no-fail-fast --target x86_64-unknown-linux-musl"
     [test-aarch64]="cargo test --no-fail-fast --target aarch64-unknown-linux-gnu (qemu-user, --cfg qemu)"
     [test-riscv64]="cargo test --no-fail-fast --target riscv64gc-unknown-linux-gnu (qemu-user, --cfg qemu)"
+    [tour]="cargo run --example tour"
+    [tour-aarch64]="cargo run --example tour --target aarch64-unknown-linux-gnu (qemu-user)"
+    [tour-riscv64]="cargo run --example tour --target riscv64gc-unknown-linux-gnu (qemu-user)"
+    [nostd-x86_64]="scripts/nostd-example.sh x86_64-unknown-linux-gnu"
+    [nostd-aarch64]="scripts/nostd-example.sh aarch64-unknown-linux-gnu (qemu-user)"
+    [nostd-riscv64]="scripts/nostd-example.sh riscv64gc-unknown-linux-gnu (qemu-user)"
     [bench-build]="cargo bench --no-run"
 )
 
@@ -89,8 +96,15 @@ declare -A NEEDS=(
         cmd:riscv64-linux-gnu-gcc:gcc-riscv64-linux-gnu
         file:/usr/riscv64-linux-gnu/lib/crt1.o:libc6-dev-riscv64-cross
         cmd:qemu-riscv64:qemu-user"
+    [tour]="$HOST_CC"
     [bench-build]="benches $HOST_CC"
 )
+# The example steps need what the test step of the same target needs.
+NEEDS[tour-aarch64]=${NEEDS[test-aarch64]}
+NEEDS[tour-riscv64]=${NEEDS[test-riscv64]}
+NEEDS[nostd-x86_64]="host:x86_64 ${NEEDS[test]}"
+NEEDS[nostd-aarch64]=${NEEDS[test-aarch64]}
+NEEDS[nostd-riscv64]=${NEEDS[test-riscv64]}
 
 # The command of each step. Kept next to DESCRIBE above; a function so the qemu steps
 # can set their per-target flags without leaking them into the other steps.
@@ -107,6 +121,12 @@ step_command() {
     test-musl) cargo test --no-fail-fast --target x86_64-unknown-linux-musl ;;
     test-aarch64) qemu_test aarch64-unknown-linux-gnu ;;
     test-riscv64) qemu_test riscv64gc-unknown-linux-gnu ;;
+    tour) cargo run --example tour ;;
+    tour-aarch64) cargo run --example tour --target aarch64-unknown-linux-gnu ;;
+    tour-riscv64) cargo run --example tour --target riscv64gc-unknown-linux-gnu ;;
+    nostd-x86_64) scripts/nostd-example.sh x86_64-unknown-linux-gnu ;;
+    nostd-aarch64) scripts/nostd-example.sh aarch64-unknown-linux-gnu ;;
+    nostd-riscv64) scripts/nostd-example.sh riscv64gc-unknown-linux-gnu ;;
     bench-build) cargo bench --no-run ;;
     *) echo "unknown step $1" >&2 && return 2 ;;
     esac
