@@ -227,7 +227,8 @@ impl MapOptions {
     /// length cannot change: a memfd sealed with at least `F_SEAL_SHRINK` and
     /// `F_SEAL_WRITE`, or a file with fs-verity enabled. Returns `Ok(None)` when that
     /// cannot be proven (the file is not sealed that way and not verity), and `Err` for
-    /// errors of the calls themselves. The mapping is private and read-only.
+    /// errors of the calls themselves. The mapping is private and read-only. An explicit
+    /// `len` must end inside the file (`EINVAL`), since pages past its end fault.
     ///
     /// ```
     /// # #[cfg(target_os = "linux")] {
@@ -252,13 +253,21 @@ impl MapOptions {
         if !immutable {
             return Ok(None);
         }
-        // SAFETY: the kernel forbids writes to and shrinking of this file, so the
-        // contract of `map_file` holds for as long as the descriptor's file exists,
-        // which the mapping itself keeps alive.
-        unsafe {
-            self.map_file(fd, ProtFlags::READ, MapType::Private)
-                .map(Some)
+        // Whole pages past the end of the file raise SIGBUS when read, so a safe
+        // mapping must end inside the file.
+        if let Some(len) = self.len {
+            let end = self.offset.checked_add(len as u64).ok_or(Errno::OVERFLOW)?;
+            if end > crate::fd::statx(fd)?.stx_size {
+                return Err(Errno::INVAL);
+            }
         }
+        // SAFETY: the kernel forbids writes to and shrinking of this file, and the range
+        // lies inside it, so the contract of `map_file` holds for as long as the
+        // descriptor's file exists, which the mapping itself keeps alive. `no_grow` keeps
+        // `remap` from extending it past the end.
+        let mut m = unsafe { self.map_file(fd, ProtFlags::READ, MapType::Private)? };
+        m.no_grow = true;
+        Ok(Some(m))
     }
 
     fn shared_type(&self) -> MapType {
@@ -371,6 +380,7 @@ impl MapOptions {
             prefix,
             len,
             prot,
+            no_grow: false,
         })
     }
 }
@@ -443,6 +453,9 @@ pub struct Mapping {
     len: usize,
     /// Current protection, to refuse slices that would fault.
     prot: ProtFlags,
+    /// Made by `map_if_safe`: its soundness rests on ending inside the file, whose
+    /// length the mapping does not know, so `remap` must not grow it.
+    no_grow: bool,
 }
 
 // SAFETY: a Mapping owns its pages exclusively, like a Vec<u8>: moving it to another
@@ -461,6 +474,7 @@ impl Mapping {
             prefix: 0,
             len: 0,
             prot,
+            no_grow: false,
         }
     }
 
@@ -738,7 +752,9 @@ impl Mapping {
     /// `FIXED` and `DONTUNMAP` are rejected with `EINVAL` here: use
     /// [`remap_fixed`](Self::remap_fixed) and [`remap_dontunmap`](Self::remap_dontunmap).
     /// An empty mapping cannot grow and a mapping cannot shrink to zero (`EINVAL`): the
-    /// kernel has no mapping to resize or would have none left.
+    /// kernel has no mapping to resize or would have none left. A mapping made by
+    /// [`MapOptions::map_if_safe`] cannot grow either (`EINVAL`): pages past the end of
+    /// its file would raise SIGBUS through the safe slices.
     pub fn remap(&mut self, new_len: usize, flags: RemapFlags) -> Result<()> {
         if !(flags - RemapFlags::MAYMOVE).is_empty() {
             return Err(Errno::INVAL);
@@ -770,6 +786,7 @@ impl Mapping {
             prefix: self.prefix,
             len: self.len,
             prot: self.prot,
+            no_grow: self.no_grow,
         };
         let Some((p, n)) = self.all_pages() else {
             return Err(Errno::INVAL);
@@ -819,6 +836,9 @@ impl Mapping {
                 Errno::NOMEM
             });
         }
+        if self.no_grow && new_len > self.len {
+            return Err(Errno::INVAL);
+        }
         let new_map_len = round_up(self.prefix + new_len, page_size()).ok_or(Errno::NOMEM)?;
         // SAFETY: forwarded contract; the old range is this mapping's.
         let new = unsafe { raw::mremap(p, n, new_map_len, flags, addr)? };
@@ -862,6 +882,7 @@ impl Mapping {
             prefix,
             len,
             prot,
+            no_grow: false,
         }
     }
 }
