@@ -59,7 +59,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Grow the file, then the mapping; MAYMOVE lets the kernel move it if it must.
     let old = m.as_ptr();
     file.set_len(8 * page as u64)?;
-    m.remap(8 * page, RemapFlags::MAYMOVE)?;
+    // SAFETY: the file was just grown to cover the new length, and the map_mut contract
+    // (only this example touches the file) extends to the grown range.
+    unsafe { m.remap_file(8 * page, RemapFlags::MAYMOVE)? };
     assert_eq!(m.len(), 8 * page);
     assert_eq!(&m[..5], b"hello", "remap keeps the contents");
     let (kib, addr) = (m.len() / 1024, m.as_ptr());

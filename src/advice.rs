@@ -86,7 +86,10 @@ pub enum UncheckedAdvice {
 /// syscall, no side effect. (qemu-user accepts every value, so there it says yes.)
 fn probe(advice: u32) -> bool {
     // SAFETY: an empty range at address 0 touches no memory.
-    unsafe { raw::madvise(core::ptr::null_mut(), 0, advice) }.is_ok()
+    let r = unsafe { raw::madvise(core::ptr::null_mut(), 0, advice) };
+    // Only EINVAL means "unknown": older kernels refused HWPOISON to non-root callers
+    // with EPERM, yet knew it.
+    r != Err(crate::Errno::INVAL)
 }
 
 impl Advice {

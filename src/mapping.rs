@@ -263,11 +263,12 @@ impl MapOptions {
         }
         // SAFETY: the kernel forbids writes to and shrinking of this file, and the range
         // lies inside it, so the contract of `map_file` holds for as long as the
-        // descriptor's file exists, which the mapping itself keeps alive. `no_grow` keeps
-        // `remap` from extending it past the end.
-        let mut m = unsafe { self.map_file(fd, ProtFlags::READ, MapType::Private)? };
-        m.no_grow = true;
-        Ok(Some(m))
+        // descriptor's file exists, which the mapping itself keeps alive. Safe `remap`
+        // never grows a file mapping past what was checked here.
+        unsafe {
+            self.map_file(fd, ProtFlags::READ, MapType::Private)
+                .map(Some)
+        }
     }
 
     fn shared_type(&self) -> MapType {
@@ -380,7 +381,7 @@ impl MapOptions {
             prefix,
             len,
             prot,
-            no_grow: false,
+            file_backed: fd != -1,
         })
     }
 }
@@ -453,9 +454,9 @@ pub struct Mapping {
     len: usize,
     /// Current protection, to refuse slices that would fault.
     prot: ProtFlags,
-    /// Made by `map_if_safe`: its soundness rests on ending inside the file, whose
-    /// length the mapping does not know, so `remap` must not grow it.
-    no_grow: bool,
+    /// Maps a file: its soundness rests on the file covering the mapped range, whose
+    /// length the mapping does not know, so safe `remap` must not grow it.
+    file_backed: bool,
 }
 
 // SAFETY: a Mapping owns its pages exclusively, like a Vec<u8>: moving it to another
@@ -474,7 +475,7 @@ impl Mapping {
             prefix: 0,
             len: 0,
             prot,
-            no_grow: false,
+            file_backed: false,
         }
     }
 
@@ -752,27 +753,51 @@ impl Mapping {
     /// `FIXED` and `DONTUNMAP` are rejected with `EINVAL` here: use
     /// [`remap_fixed`](Self::remap_fixed) and [`remap_dontunmap`](Self::remap_dontunmap).
     /// An empty mapping cannot grow and a mapping cannot shrink to zero (`EINVAL`): the
-    /// kernel has no mapping to resize or would have none left. A mapping made by
-    /// [`MapOptions::map_if_safe`] cannot grow either (`EINVAL`): pages past the end of
-    /// its file would raise SIGBUS through the safe slices.
+    /// kernel has no mapping to resize or would have none left. A file mapping cannot
+    /// grow here (`EINVAL`): pages past the end of the file would raise SIGBUS through
+    /// the safe slices, and only the caller can know the file is long enough; use
+    /// [`remap_file`](Self::remap_file).
     pub fn remap(&mut self, new_len: usize, flags: RemapFlags) -> Result<()> {
         if !(flags - RemapFlags::MAYMOVE).is_empty() {
             return Err(Errno::INVAL);
         }
         // SAFETY: without FIXED nothing else is replaced; `&mut self` means no slice
         // into the old range is alive.
-        unsafe { self.mremap(new_len, flags, core::ptr::null_mut()) }
+        unsafe { self.mremap(new_len, flags, core::ptr::null_mut(), false) }
+    }
+
+    /// [`remap`](Self::remap) for file mappings, growing included (set the file's
+    /// length first, e.g. with [`File::set_len`](crate::File::set_len)).
+    ///
+    /// # Safety
+    /// The mapped file must be at least as long as the new mapped range (its offset plus
+    /// `new_len`), and the contract of the constructor (nothing modifies or truncates
+    /// it) now covers the whole new range.
+    pub unsafe fn remap_file(&mut self, new_len: usize, flags: RemapFlags) -> Result<()> {
+        if !(flags - RemapFlags::MAYMOVE).is_empty() {
+            return Err(Errno::INVAL);
+        }
+        // SAFETY: as in `remap`; growth past the end of the file is excluded by the caller.
+        unsafe { self.mremap(new_len, flags, core::ptr::null_mut(), true) }
     }
 
     /// Moves the mapping to `addr` (page-aligned) and resizes it to `new_len`
-    /// (`MREMAP_MAYMOVE | MREMAP_FIXED`).
+    /// (`MREMAP_MAYMOVE | MREMAP_FIXED`). A file mapping cannot grow here (`EINVAL`),
+    /// as with [`remap`](Self::remap).
     ///
     /// # Safety
     /// Whatever is mapped at `[addr, addr + new_len)` is unmapped first: the caller must
     /// own that range with no references into it.
     pub unsafe fn remap_fixed(&mut self, new_len: usize, addr: *mut c_void) -> Result<()> {
         // SAFETY: forwarded contract.
-        unsafe { self.mremap(new_len, RemapFlags::MAYMOVE | RemapFlags::FIXED, addr) }
+        unsafe {
+            self.mremap(
+                new_len,
+                RemapFlags::MAYMOVE | RemapFlags::FIXED,
+                addr,
+                false,
+            )
+        }
     }
 
     /// Moves the pages to a new address and leaves the old range mapped but empty
@@ -786,7 +811,7 @@ impl Mapping {
             prefix: self.prefix,
             len: self.len,
             prot: self.prot,
-            no_grow: self.no_grow,
+            file_backed: self.file_backed,
         };
         let Some((p, n)) = self.all_pages() else {
             return Err(Errno::INVAL);
@@ -816,11 +841,13 @@ impl Mapping {
 
     /// # Safety
     /// With FIXED, `addr` must be owned by the caller (see `remap_fixed`).
+    /// `file_covers_growth`: the caller vouched that the file covers a larger range.
     unsafe fn mremap(
         &mut self,
         new_len: usize,
         flags: RemapFlags,
         addr: *mut c_void,
+        file_covers_growth: bool,
     ) -> Result<()> {
         let Some((p, n)) = self.all_pages() else {
             return if new_len == 0 {
@@ -836,7 +863,7 @@ impl Mapping {
                 Errno::NOMEM
             });
         }
-        if self.no_grow && new_len > self.len {
+        if self.file_backed && !file_covers_growth && new_len > self.len {
             return Err(Errno::INVAL);
         }
         let new_map_len = round_up(self.prefix + new_len, page_size()).ok_or(Errno::NOMEM)?;
@@ -865,7 +892,8 @@ impl Mapping {
     /// `bytes` must lie inside one mapping made by mmap that nothing else owns or
     /// references, with protection `prot`, and the whole pages covering it must belong
     /// to that mapping (they are what Drop unmaps). If it was made from a file, the
-    /// contract of [`MapOptions::map`] applies.
+    /// contract of [`MapOptions::map`] applies, and since [`remap`](Self::remap) cannot
+    /// tell, it also covers any range the mapping is grown to.
     pub unsafe fn from_raw(bytes: NonNull<[u8]>, prot: ProtFlags) -> Self {
         let len = bytes.len();
         if len == 0 {
@@ -882,7 +910,7 @@ impl Mapping {
             prefix,
             len,
             prot,
-            no_grow: false,
+            file_backed: false,
         }
     }
 }

@@ -1350,7 +1350,11 @@ fn remap_grow_and_shrink_keep_contents() {
     // SAFETY: the memfd is private to this test and nobody writes it.
     let mut fm = unsafe { MapOptions::new().offset(p as u64 + 7).len(10).map(&f) }.unwrap();
     assert_eq!(fm[..], bytes[p + 7..p + 17]);
-    fm.remap(5 * p, RemapFlags::MAYMOVE).unwrap();
+    // Safe remap never grows a file mapping: only the caller knows the file is long enough.
+    assert_eq!(fm.remap(5 * p, RemapFlags::MAYMOVE), Err(Errno::INVAL));
+    assert_eq!(fm[..], bytes[p + 7..p + 17]);
+    // SAFETY: the memfd is 8 pages long, more than offset + 5 pages, and nobody writes it.
+    unsafe { fm.remap_file(5 * p, RemapFlags::MAYMOVE) }.unwrap();
     assert_eq!(fm[..], bytes[p + 7..6 * p + 7]);
     fm.remap(3, RemapFlags::MAYMOVE).unwrap();
     assert_eq!(fm[..], bytes[p + 7..p + 10]);
@@ -1580,7 +1584,13 @@ fn map_if_safe_mapping_cannot_grow() {
     assert_eq!(m.remap(11, RemapFlags::MAYMOVE), Err(Errno::INVAL));
     // SAFETY: the memfd is private to this test; the grown pages are never touched.
     let mut unsafe_made = unsafe { MapOptions::new().map(&f) }.unwrap();
-    unsafe_made.remap(3 * page(), RemapFlags::MAYMOVE).unwrap();
+    assert_eq!(
+        unsafe_made.remap(3 * page(), RemapFlags::MAYMOVE),
+        Err(Errno::INVAL)
+    );
+    // SAFETY: as above: growth past the end is vouched for by the caller, and the grown
+    // pages are never touched.
+    unsafe { unsafe_made.remap_file(3 * page(), RemapFlags::MAYMOVE) }.unwrap();
     assert_eq!(unsafe_made.len(), 3 * page());
 }
 
