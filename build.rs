@@ -1,8 +1,9 @@
 //! Turns the tables in `arch/` into Rust constants for the target architecture.
 //!
-//! Dependency-free on purpose: it only reads `CARGO_CFG_TARGET_*`, parses the tables with
-//! `build/parse.rs` and writes `$OUT_DIR/sys.rs`. A Linux target whose architecture has no
-//! table stops the build with a message naming it.
+//! Dependency-free on purpose: it only reads `CARGO_CFG_TARGET_*` (and `CARGO_FEATURE_STD`
+//! for the `rawmap_mapping` cfg), parses the tables with `build/parse.rs` and writes
+//! `$OUT_DIR/sys.rs`. A Linux target whose architecture has no table stops the build with
+//! a message naming it.
 
 #[path = "build/parse.rs"]
 #[allow(dead_code)]
@@ -35,7 +36,16 @@ fn main() {
     // `cfg(rawmap_const = "MAP_SYNC")` is set when the arch defines that flag, so that
     // flag types follow the tables instead of repeating which arch has what.
     println!("cargo::rustc-check-cfg=cfg(rawmap_const, values(any()))");
-    if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("linux") {
+    // `cfg(rawmap_mapping)`: the target has a Mapping backend (src/os/): Linux always,
+    // through raw syscalls; macOS and Windows with the `std` feature, through libc and
+    // windows-sys. Elsewhere the crate offers only `Errno`.
+    println!("cargo::rustc-check-cfg=cfg(rawmap_mapping)");
+    let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let std = env::var_os("CARGO_FEATURE_STD").is_some();
+    if os == "linux" || (std && matches!(os.as_str(), "macos" | "windows")) {
+        println!("cargo::rustc-cfg=rawmap_mapping");
+    }
+    if os != "linux" {
         return;
     }
     let arch = env::var("CARGO_CFG_TARGET_ARCH").expect("cargo sets CARGO_CFG_TARGET_ARCH");

@@ -9,6 +9,16 @@ use core::num::NonZeroU16;
 /// differently), so compare with the named constants, never with literals. Two bytes,
 /// and `Result<(), Errno>` is two bytes too.
 ///
+/// The same type on every platform, holding the platform's own code: Linux and macOS
+/// `errno` values, Windows `GetLastError` codes (all the codes the crate's calls give
+/// fit in 16 bits; one that does not becomes `Errno::UNKNOWN` there). The errors the
+/// crate raises itself have the same names everywhere: `INVAL` (a range outside the
+/// mapping, a bad argument), `NOMEM`, `OVERFLOW`, `ACCES`, `EXIST`, `BADF`, and
+/// `UNSUPPORTED` for what a platform cannot do; on Windows they are aliases of Win32
+/// codes (`Errno::INVAL` is `ERROR_INVALID_PARAMETER`). Under `std` it converts to
+/// `std::io::Error` with `from_raw_os_error`, so `raw_os_error()` and `kind()` are the
+/// platform's.
+///
 /// ```
 /// # #[cfg(target_os = "linux")] {
 /// use rawmap::Errno;
@@ -60,27 +70,32 @@ impl Errno {
     }
 
     /// Index of this value in the target's errno table.
+    #[cfg(target_os = "linux")]
     fn index(self) -> Option<usize> {
-        #[cfg(target_os = "linux")]
-        {
-            crate::linux::sys::errno::CODES
-                .iter()
-                .position(|&c| c == self.raw())
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            None
-        }
+        crate::linux::sys::errno::CODES
+            .iter()
+            .position(|&c| c == self.raw())
     }
 
-    /// The symbolic name, such as `"EINVAL"`, if the target's table knows the value.
+    /// This value's `(code, name, message)` in the backend's table (macOS, Windows).
+    #[cfg(all(not(target_os = "linux"), rawmap_mapping))]
+    fn entry(self) -> Option<&'static (u16, &'static str, &'static str)> {
+        crate::os::ERRNO_TABLE.iter().find(|e| e.0 == self.raw())
+    }
+
+    /// The symbolic name, such as `"EINVAL"` (Windows: `"ERROR_INVALID_PARAMETER"`),
+    /// if the target's table knows the value.
     pub fn name(self) -> Option<&'static str> {
         #[cfg(target_os = "linux")]
         {
             use crate::linux::sys::errno::{NAME_ENDS, NAMES};
             self.index().and_then(|i| entry(NAMES, &NAME_ENDS, i))
         }
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(all(not(target_os = "linux"), rawmap_mapping))]
+        {
+            self.entry().map(|e| e.1)
+        }
+        #[cfg(not(any(target_os = "linux", rawmap_mapping)))]
         {
             None
         }
@@ -95,7 +110,11 @@ impl Errno {
                 .and_then(|i| entry(MESSAGES, &MESSAGE_ENDS, i))
                 .filter(|m| !m.is_empty())
         }
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(all(not(target_os = "linux"), rawmap_mapping))]
+        {
+            self.entry().map(|e| e.2)
+        }
+        #[cfg(not(any(target_os = "linux", rawmap_mapping)))]
         {
             None
         }

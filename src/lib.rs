@@ -1,11 +1,14 @@
-//! Memory mapping for Linux without libc.
+//! Memory mapping for Linux without libc, and the same API on macOS and Windows.
 //!
-//! `rawmap` talks to the kernel through inline-asm syscalls whose numbers and constants
-//! come from per-architecture tables (`arch/` in the source), so it works in `#![no_std]`
-//! code: static binaries, loaders, allocators, code that runs before TLS exists or in a
-//! signal handler. [`raw`] is the unsafe layer, one function per syscall.
+//! On Linux `rawmap` talks to the kernel through inline-asm syscalls whose numbers and
+//! constants come from per-architecture tables (`arch/` in the source), so it works in
+//! `#![no_std]` code: static binaries, loaders, allocators, code that runs before TLS
+//! exists or in a signal handler. `raw` is the unsafe layer, one function per syscall.
+//! On macOS and Windows, with the `std` feature, [`Mapping`] and [`MapOptions`] work the
+//! same way through the platform's own C interfaces (`libc`, `windows-sys`).
 //!
 //! ```
+//! # #[cfg(target_os = "linux")] {
 //! use rawmap::{raw, MapFlags, MapType, ProtFlags, page_size};
 //!
 //! let len = page_size();
@@ -15,8 +18,42 @@
 //!                       MapType::Private, MapFlags::ANONYMOUS, -1, 0)?;
 //!     raw::munmap(p, len)?;
 //! }
+//! # }
 //! # Ok::<(), rawmap::Errno>(())
 //! ```
+//!
+//! Under `std`, on every platform: [`MapCursor`] (`io::Read`, `Write`, `Seek`, `BufRead`
+//! over a mapping, optionally growing the file), [`Mapping::find`] / [`Mapping::rfind`],
+//! and [`MapOptions::map_path`] & co. to map a path in one call.
+//!
+//! # Platforms
+//!
+//! The same names work on Linux, macOS and Windows (the last two with the `std`
+//! feature). What differs:
+//!
+//! | item | Linux | macOS | Windows |
+//! |---|---|---|---|
+//! | file offsets | any (page-aligned inside) | any (page-aligned inside) | any (aligned to the 64 KiB allocation granularity inside) |
+//! | [`MapOptions::populate`] | `MAP_POPULATE` | `Errno::UNSUPPORTED` | `Errno::UNSUPPORTED` |
+//! | [`MapOptions::locked`] | `MAP_LOCKED` | emulated: `mlock` after mapping; on failure unmapped | emulated: `VirtualLock` after mapping; on failure unmapped |
+//! | [`MapOptions::no_reserve`] | `MAP_NORESERVE` | `MAP_NORESERVE` (macOS never reserves swap) | `Errno::UNSUPPORTED`: pagefile-backed memory is always committed |
+//! | [`MapOptions::stack`] | `MAP_STACK` | accepted, no effect (no such flag) | accepted, no effect |
+//! | [`MapOptions::validate`] | `MAP_SHARED_VALIDATE` | `Errno::UNSUPPORTED` | `Errno::UNSUPPORTED` |
+//! | [`HugePages::Transparent`] | aligned + `MADV_HUGEPAGE` | accepted, no effect (a hint, as on Linux) | accepted, no effect |
+//! | [`HugePages::Explicit`] | `MAP_HUGETLB` | `Errno::UNSUPPORTED` | `Errno::UNSUPPORTED` |
+//! | [`MapOptions::fixed_noreplace`] | `MAP_FIXED_NOREPLACE` | emulated: an address hint, unmapped with `EEXIST` if not honoured; never replaces | `MapViewOfFileEx` at the address (granularity-aligned); taken: `Errno::EXIST` |
+//! | [`MapOptions::shared`] (anonymous) | `MAP_SHARED` | `MAP_SHARED` | accepted; pagefile sections have no fork to share with |
+//! | [`MapOptions::map_if_safe`] | memfd seals, fs-verity | always `Ok(None)`: nothing to prove it with | always `Ok(None)` |
+//! | range past the end of the file | maps; whole pages past the end raise SIGBUS | as Linux | fails: a view cannot pass the end of its section |
+//! | [`Mapping::flush`] | `msync(MS_SYNC)` | `msync(MS_SYNC)` | `FlushViewOfFile` + `FlushFileBuffers` (writable file mappings) |
+//! | [`Mapping::flush_async`] | `msync(MS_ASYNC)` | `msync(MS_ASYNC)` | `FlushViewOfFile` |
+//! | [`Mapping::residency`] | `mincore` | `mincore` | `QueryWorkingSetEx` |
+//! | `remap*`, `lock_on_fault` | yes | absent | absent |
+//!
+//! Advice per platform: see [`Advice`] and [`UncheckedAdvice`].
+//!
+//! Errors are the platform's own codes in [`Errno`], with portable names for the ones
+//! the crate gives itself (see [`Errno`]).
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -54,19 +91,49 @@ pub use page::page_size;
 pub mod raw;
 
 #[cfg(target_os = "linux")]
-mod advice;
-#[cfg(target_os = "linux")]
-pub use advice::{Advice, UncheckedAdvice};
-
-#[cfg(target_os = "linux")]
-mod copy;
-
-#[cfg(target_os = "linux")]
 pub mod fd;
 #[cfg(target_os = "linux")]
 pub use fd::File;
 
-#[cfg(target_os = "linux")]
+/// The Unix file traits the `map*` functions take (std's own under `std`).
+#[cfg(all(unix, not(target_os = "linux"), rawmap_mapping))]
+mod fd {
+    pub use std::os::fd::{AsFd, AsRawFd};
+}
+
+#[cfg(rawmap_mapping)]
+mod os;
+#[cfg(all(rawmap_mapping, not(target_os = "linux")))]
+pub use os::{ProtFlags, page_size};
+
+#[cfg(rawmap_mapping)]
+mod advice;
+#[cfg(rawmap_mapping)]
+pub use advice::{Advice, UncheckedAdvice};
+
+#[cfg(rawmap_mapping)]
+mod copy;
+
+#[cfg(rawmap_mapping)]
 mod mapping;
-#[cfg(target_os = "linux")]
-pub use mapping::{HugePages, MapOptions, Mapping, Residency};
+#[cfg(rawmap_mapping)]
+pub use mapping::{HugePages, MapFile, MapOptions, Mapping, Residency};
+
+#[cfg(all(feature = "std", rawmap_mapping))]
+mod io;
+#[cfg(all(feature = "std", rawmap_mapping))]
+pub use io::MapCursor;
+
+/// The unit file offsets are aligned to when mapped: the page size on Linux and macOS,
+/// the allocation granularity (64 KiB) on Windows. [`MapOptions::offset`] takes any
+/// offset and hides the difference; this is for callers who want aligned views, as
+/// Python's `mmap.ALLOCATIONGRANULARITY`.
+///
+/// ```
+/// let g = rawmap::allocation_granularity();
+/// assert!(g.is_power_of_two() && g >= rawmap::page_size());
+/// ```
+#[cfg(rawmap_mapping)]
+pub fn allocation_granularity() -> usize {
+    os::granularity()
+}

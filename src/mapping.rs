@@ -1,20 +1,64 @@
 //! [`Mapping`], one owned mapped region, and [`MapOptions`], the builder that makes it.
 //!
-//! Every rule about ranges lives here: offsets are aligned down internally with the
-//! prefix hidden, all arithmetic is checked before a syscall, zero lengths map nothing,
-//! and every range a method takes is checked against the mapping's own length (memmap2
-//! shipped two bugs where it was not).
+//! Every rule about ranges lives here, for every platform: offsets are aligned down
+//! internally with the prefix hidden, all arithmetic is checked before a syscall, zero
+//! lengths map nothing, and every range a method takes is checked against the mapping's
+//! own length (memmap2 shipped two bugs where it was not). The calls themselves go
+//! through the small backend interface in `os/` (Linux syscalls, macOS libc, Windows
+//! windows-sys); the platform differences are in the crate docs.
 
 use core::ffi::c_void;
 use core::ptr::NonNull;
 
 use crate::advice::{Advice, UncheckedAdvice};
-use crate::fd::{AsFd, AsRawFd};
-use crate::flags::{MapFlags, MapType, MlockFlags, MsyncFlags, ProtFlags, RemapFlags, SealFlags};
-use crate::raw::{self, RawFd};
-use crate::{Errno, Result, page_size};
+#[cfg(target_os = "linux")]
+use crate::flags::{RemapFlags, SealFlags};
+use crate::os::{self, Backing, Handle, Request};
+use crate::{Errno, ProtFlags, Result};
 
-/// Huge pages for a mapping (see [`MapOptions::huge_pages`]).
+/// A file the `map*` functions accept.
+///
+/// - Unix: anything `AsFd` (`std::os::fd::AsFd`; without `std` on Linux, the crate's
+///   own `rawmap::fd::AsFd`; std gives it to every type it gives `AsRawFd`):
+///   `&std::fs::File`, `std::fs::File`, `OwnedFd`, `BorrowedFd`, `&rawmap::File`.
+/// - Windows: `&T` (or `&mut T`) for anything `std::os::windows::io::AsRawHandle`,
+///   such as `&std::fs::File`. A reference, since a blanket implementation for both `T`
+///   and `&T` cannot exist; `&file` therefore works on every platform.
+///
+/// The handle is used only during the call: the mapping does not keep the file open,
+/// except on Windows, where a writable file mapping keeps a duplicate of the handle for
+/// [`Mapping::flush`] (`FlushFileBuffers`).
+pub trait MapFile {
+    /// The handle, borrowed for the call.
+    #[doc(hidden)]
+    fn map_handle(&self) -> Handle;
+}
+
+#[cfg(unix)]
+impl<T: crate::fd::AsFd + ?Sized> MapFile for T {
+    fn map_handle(&self) -> Handle {
+        use crate::fd::AsRawFd;
+        self.as_fd().as_raw_fd()
+    }
+}
+
+#[cfg(windows)]
+impl<T: std::os::windows::io::AsRawHandle + ?Sized> MapFile for &T {
+    fn map_handle(&self) -> Handle {
+        (**self).as_raw_handle()
+    }
+}
+
+#[cfg(windows)]
+impl<T: std::os::windows::io::AsRawHandle + ?Sized> MapFile for &mut T {
+    fn map_handle(&self) -> Handle {
+        (**self).as_raw_handle()
+    }
+}
+
+/// Huge pages for a mapping (see [`MapOptions::huge_pages`]). On macOS and Windows
+/// `Transparent` is accepted and does nothing, and `Explicit` fails with
+/// `Errno::UNSUPPORTED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HugePages {
     /// Transparent huge pages: the mapping is aligned to the huge page size and advised
@@ -37,7 +81,9 @@ impl HugePages {
     pub const SIZE_1GB: Self = Self::Explicit { shift: 30 };
 }
 
-/// Builds a [`Mapping`]: choose the length, offset and flags, then map.
+/// Builds a [`Mapping`]: choose the length, offset and flags, then map. Options a
+/// platform cannot honour fail at map time with `Errno::UNSUPPORTED` (see the
+/// [crate docs](crate#platforms) for the table).
 ///
 /// ```
 /// use rawmap::MapOptions;
@@ -59,6 +105,7 @@ pub struct MapOptions {
     fixed_noreplace: Option<usize>,
     validate: bool,
     shared: bool,
+    extend_file: bool,
 }
 
 impl MapOptions {
@@ -75,19 +122,31 @@ impl MapOptions {
             fixed_noreplace: None,
             validate: false,
             shared: false,
+            extend_file: false,
         }
     }
 
+    /// Windows: let a writable shared file mapping extend the file to cover the range
+    /// (the section is made as long as the range). For `MapCursor`'s growing mode.
+    #[cfg(all(windows, feature = "std"))]
+    pub(crate) const fn extend_file(mut self) -> Self {
+        self.extend_file = true;
+        self
+    }
+
     /// Bytes to map. Required for anonymous mappings; for files the default is from
-    /// `offset` to the end of the file (one `statx` call). A length past the end of
-    /// the file is allowed, as mmap allows it: whole pages past the end raise SIGBUS.
+    /// `offset` to the end of the file (one `statx` call). On Linux and macOS a length
+    /// past the end of the file is allowed, as mmap allows it: whole pages past the end
+    /// raise SIGBUS. On Windows it fails (a view cannot pass the end of the file).
     pub const fn len(mut self, len: usize) -> Self {
         self.len = Some(len);
         self
     }
 
     /// File offset to map from. Any value: the crate maps from the page boundary below
-    /// it and hides the prefix, so the mapping starts exactly at `offset`.
+    /// it (on Windows the allocation granularity boundary, see
+    /// [`allocation_granularity`](crate::allocation_granularity)) and hides the prefix,
+    /// so the mapping starts exactly at `offset`.
     pub const fn offset(mut self, offset: u64) -> Self {
         self.offset = offset;
         self
@@ -129,6 +188,12 @@ impl MapOptions {
     /// qemu-user) treat the flag as a hint; the crate checks the address it got and
     /// unmaps and fails with `EEXIST` in that case too. Any unaligned `offset` prefix
     /// lies at `addr`, so the data starts at `addr + offset % page_size()`.
+    ///
+    /// macOS has no such flag: the address is passed as a hint and checked the same
+    /// way. On Windows `addr` must be aligned to
+    /// [`allocation_granularity`](crate::allocation_granularity) (`EINVAL`), the view
+    /// is placed there by `MapViewOfFileEx`, and an occupied address gives
+    /// `Errno::EXIST` (`ERROR_INVALID_ADDRESS`).
     pub const fn fixed_noreplace(mut self, addr: usize) -> Self {
         self.fixed_noreplace = Some(addr);
         self
@@ -153,21 +218,12 @@ impl MapOptions {
     /// [`shared`](Self::shared). `len` is required (`EINVAL` without it).
     pub fn map_anonymous(&self) -> Result<Mapping> {
         let len = self.len.ok_or(Errno::INVAL)?;
-        let ty = if self.shared {
-            self.shared_type()
-        } else {
-            MapType::Private
+        let backing = Backing::Anonymous {
+            shared: self.shared,
         };
+        let prot = ProtFlags::READ | ProtFlags::WRITE;
         // SAFETY: no file is involved: the new memory is owned only by the Mapping.
-        unsafe {
-            self.map_impl(
-                len,
-                ProtFlags::READ | ProtFlags::WRITE,
-                ty,
-                MapFlags::ANONYMOUS,
-                -1,
-            )
-        }
+        unsafe { self.map_impl(len, prot, backing, None) }
     }
 
     /// Maps a file read-only and shared.
@@ -178,15 +234,10 @@ impl MapOptions {
     /// mapped range: a write is undefined behaviour for the references, and access to
     /// truncated pages raises SIGBUS. Use [`map_if_safe`](Self::map_if_safe) where the
     /// kernel can guarantee this.
-    pub unsafe fn map<F: AsFd>(&self, file: F) -> Result<Mapping> {
+    pub unsafe fn map<F: MapFile>(&self, file: F) -> Result<Mapping> {
+        let backing = Backing::File { shared: true };
         // SAFETY: forwarded contract.
-        unsafe {
-            self.map_file(
-                file.as_fd().as_raw_fd(),
-                ProtFlags::READ,
-                self.shared_type(),
-            )
-        }
+        unsafe { self.map_file(file.map_handle(), ProtFlags::READ, backing) }
     }
 
     /// Maps a file read-write and shared: writes reach the file and every other shared
@@ -195,32 +246,36 @@ impl MapOptions {
     /// # Safety
     /// As [`map`](Self::map): nothing else may modify or truncate the mapped part of the
     /// file while the mapping lives.
-    pub unsafe fn map_mut<F: AsFd>(&self, file: F) -> Result<Mapping> {
+    pub unsafe fn map_mut<F: MapFile>(&self, file: F) -> Result<Mapping> {
         let prot = ProtFlags::READ | ProtFlags::WRITE;
+        let backing = Backing::File { shared: true };
         // SAFETY: forwarded contract.
-        unsafe { self.map_file(file.as_fd().as_raw_fd(), prot, self.shared_type()) }
+        unsafe { self.map_file(file.map_handle(), prot, backing) }
     }
 
     /// Maps a file copy-on-write: readable and writable, writes stay in this mapping.
     /// Pages not yet written may still show later changes to the file: it is not a
-    /// snapshot.
+    /// snapshot. (Windows: a `FILE_MAP_COPY` view; a read-only handle is enough.)
     ///
     /// # Safety
     /// As [`map`](Self::map).
-    pub unsafe fn map_copy<F: AsFd>(&self, file: F) -> Result<Mapping> {
+    pub unsafe fn map_copy<F: MapFile>(&self, file: F) -> Result<Mapping> {
         let prot = ProtFlags::READ | ProtFlags::WRITE;
+        let backing = Backing::File { shared: false };
         // SAFETY: forwarded contract.
-        unsafe { self.map_file(file.as_fd().as_raw_fd(), prot, MapType::Private) }
+        unsafe { self.map_file(file.map_handle(), prot, backing) }
     }
 
-    /// Maps a file readable and executable, shared.
+    /// Maps a file readable and executable, shared. (Windows: the handle needs
+    /// `GENERIC_EXECUTE` access, which `std::fs::File::open` does not ask for.)
     ///
     /// # Safety
     /// As [`map`](Self::map); in addition, running the code is the caller's business.
-    pub unsafe fn map_exec<F: AsFd>(&self, file: F) -> Result<Mapping> {
+    pub unsafe fn map_exec<F: MapFile>(&self, file: F) -> Result<Mapping> {
         let prot = ProtFlags::READ | ProtFlags::EXEC;
+        let backing = Backing::File { shared: true };
         // SAFETY: forwarded contract.
-        unsafe { self.map_file(file.as_fd().as_raw_fd(), prot, self.shared_type()) }
+        unsafe { self.map_file(file.map_handle(), prot, backing) }
     }
 
     /// Maps a file read-only **safely**, when the kernel guarantees its contents and
@@ -229,6 +284,8 @@ impl MapOptions {
     /// cannot be proven (the file is not sealed that way and not verity), and `Err` for
     /// errors of the calls themselves. The mapping is private and read-only. An explicit
     /// `len` must end inside the file (`EINVAL`), since pages past its end fault.
+    ///
+    /// On macOS and Windows nothing can prove it, so the answer is always `Ok(None)`.
     ///
     /// ```
     /// # #[cfg(target_os = "linux")] {
@@ -242,14 +299,24 @@ impl MapOptions {
     /// # }
     /// # Ok::<(), rawmap::Errno>(())
     /// ```
-    pub fn map_if_safe<F: AsFd>(&self, file: F) -> Result<Option<Mapping>> {
-        let fd = file.as_fd().as_raw_fd();
+    pub fn map_if_safe<F: MapFile>(&self, file: F) -> Result<Option<Mapping>> {
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = file;
+            Ok(None)
+        }
+        #[cfg(target_os = "linux")]
+        self.map_if_safe_linux(file.map_handle())
+    }
+
+    #[cfg(target_os = "linux")]
+    fn map_if_safe_linux(&self, fd: Handle) -> Result<Option<Mapping>> {
         let immutable = match crate::fd::seals(fd) {
             Ok(s) => s.contains(SealFlags::SHRINK | SealFlags::WRITE),
             // Not a sealable file: fall through to the fs-verity check.
             Err(e) if e == Errno::INVAL => false,
             Err(e) => return Err(e),
-        } || is_verity(fd)?;
+        } || os::is_verity(fd)?;
         if !immutable {
             return Ok(None);
         }
@@ -257,7 +324,7 @@ impl MapOptions {
         // mapping must end inside the file.
         if let Some(len) = self.len {
             let end = self.offset.checked_add(len as u64).ok_or(Errno::OVERFLOW)?;
-            if end > crate::fd::statx(fd)?.stx_size {
+            if end > os::file_len(fd)? {
                 return Err(Errno::INVAL);
             }
         }
@@ -266,35 +333,27 @@ impl MapOptions {
         // descriptor's file exists, which the mapping itself keeps alive. Safe `remap`
         // never grows a file mapping past what was checked here.
         unsafe {
-            self.map_file(fd, ProtFlags::READ, MapType::Private)
+            self.map_file(fd, ProtFlags::READ, Backing::File { shared: false })
                 .map(Some)
-        }
-    }
-
-    fn shared_type(&self) -> MapType {
-        if self.validate {
-            MapType::SharedValidate
-        } else {
-            MapType::Shared
         }
     }
 
     /// # Safety
     /// The contract of the public `map*` function calling it.
-    unsafe fn map_file(&self, fd: RawFd, prot: ProtFlags, ty: MapType) -> Result<Mapping> {
+    unsafe fn map_file(&self, file: Handle, prot: ProtFlags, backing: Backing) -> Result<Mapping> {
         let len = match self.len {
             Some(len) => len,
             None => {
-                let size = crate::fd::statx(fd)?.stx_size;
+                let size = os::file_len(file)?;
                 let rest = size.checked_sub(self.offset).ok_or(Errno::INVAL)?;
                 usize::try_from(rest).map_err(|_| Errno::NOMEM)?
             }
         };
         // SAFETY: forwarded contract.
-        unsafe { self.map_impl(len, prot, ty, MapFlags::empty(), fd) }
+        unsafe { self.map_impl(len, prot, backing, Some(file)) }
     }
 
-    /// The one place that calls mmap.
+    /// The one place that asks a backend to map.
     ///
     /// # Safety
     /// The contract of the public `map*` function calling it.
@@ -302,9 +361,8 @@ impl MapOptions {
         &self,
         len: usize,
         prot: ProtFlags,
-        ty: MapType,
-        mut flags: MapFlags,
-        fd: RawFd,
+        backing: Backing,
+        file: Option<Handle>,
     ) -> Result<Mapping> {
         if len == 0 {
             return Ok(Mapping::empty(prot));
@@ -312,115 +370,61 @@ impl MapOptions {
         if len > isize::MAX as usize {
             return Err(Errno::NOMEM);
         }
-        let page = page_size();
-        let prefix = (self.offset % page as u64) as usize;
+        let granularity = os::granularity();
+        let prefix = (self.offset % granularity as u64) as usize;
         let aligned_offset = self.offset - prefix as u64;
         self.offset.checked_add(len as u64).ok_or(Errno::OVERFLOW)?;
-        let mut unit = page;
-        let mut thp_align = 0;
-        match self.huge {
-            Some(HugePages::Explicit { shift }) => {
-                flags |= MapFlags::huge_page_shift(shift);
-                if shift != 0 {
-                    unit = 1usize
-                        .checked_shl(u32::from(shift))
-                        .ok_or(Errno::INVAL)?
-                        .max(page);
-                }
-            }
-            Some(HugePages::Transparent) if self.fixed_noreplace.is_none() => {
-                thp_align = thp_size(page)
-            }
-            _ => {}
-        }
-        let map_len = round_up(prefix + len, unit).ok_or(Errno::NOMEM)?;
-        let hint = match self.fixed_noreplace {
-            Some(addr) if addr % page != 0 => return Err(Errno::INVAL),
-            Some(addr) => {
-                flags |= MapFlags::FIXED_NOREPLACE;
-                addr
-            }
-            None => 0,
+        let unit = match self.huge {
+            Some(HugePages::Explicit { shift }) => os::huge_unit(shift)?,
+            _ => os::page_size(),
         };
-        for (on, f) in [
-            (self.populate, MapFlags::POPULATE),
-            (self.locked, MapFlags::LOCKED),
-            (self.no_reserve, MapFlags::NORESERVE),
-            (self.stack, MapFlags::STACK),
-        ] {
-            if on {
-                flags |= f;
-            }
+        let bytes = prefix.checked_add(len).ok_or(Errno::NOMEM)?;
+        let map_len = bytes.checked_next_multiple_of(unit).ok_or(Errno::NOMEM)?;
+        if map_len > isize::MAX as usize {
+            return Err(Errno::NOMEM);
         }
-        // With THP, reserve one huge page more so an aligned span fits, then trim.
-        let reserve = map_len.checked_add(thp_align).ok_or(Errno::NOMEM)?;
-        let hint_ptr = core::ptr::with_exposed_provenance_mut::<c_void>(hint);
-        // SAFETY: without FIXED the kernel picks free addresses; FIXED_NOREPLACE never
-        // replaces a mapping. The caller's contract covers the file.
-        let got = unsafe { raw::mmap(hint_ptr, reserve, prot, ty, flags, fd, aligned_offset)? };
-        if self.fixed_noreplace.is_some() && got.addr() != hint {
-            // An old kernel (or qemu-user) took the flag as a hint and mapped elsewhere.
+        let at = match self.fixed_noreplace {
+            Some(addr) if addr % granularity != 0 => return Err(Errno::INVAL),
+            at => at,
+        };
+        let req = Request {
+            at,
+            bytes,
+            map_len,
+            offset: aligned_offset,
+            prot,
+            backing,
+            file,
+            populate: self.populate,
+            locked: self.locked,
+            no_reserve: self.no_reserve,
+            stack: self.stack,
+            validate: self.validate,
+            huge: self.huge,
+            extend_file: self.extend_file,
+        };
+        // SAFETY: forwarded contract; the request is checked above.
+        let (got, keep) = unsafe { os::map(&req)? };
+        if at.is_some_and(|addr| got.addr() != addr) {
+            // Old Linux kernels (and qemu-user) take MAP_FIXED_NOREPLACE as a hint, and
+            // macOS has only the hint: the memory landed elsewhere.
             // SAFETY: `got` is the mapping just made, referenced by nothing.
-            let _ = unsafe { raw::munmap(got, reserve) };
+            let _ = unsafe { os::unmap(got, map_len) };
             return Err(Errno::EXIST);
         }
-        let base = if thp_align != 0 {
-            trim_to_alignment(got, reserve, map_len, thp_align)
-        } else {
-            got
+        let Some(base) = NonNull::new(got.cast::<u8>()) else {
+            return Err(Errno::NOMEM);
         };
-        if thp_align != 0 {
-            // A hint: kernels without THP say EINVAL, and the mapping is fine without it.
-            // SAFETY: MADV_HUGEPAGE does not change contents.
-            let _ = unsafe { raw::madvise(base, map_len, Advice::HugePage as u32) };
-        }
-        let base = NonNull::new(base.cast::<u8>()).ok_or(Errno::NOMEM)?;
         Ok(Mapping {
             base,
             map_len,
             prefix,
             len,
             prot,
-            file_backed: fd != -1,
+            backing,
+            keep,
         })
     }
-}
-
-/// The PMD size at which the kernel can use a transparent huge page: one page table of
-/// 8-byte entries, each mapping a page (2 MiB with 4 KiB pages, 32 MiB with 16 KiB, 512
-/// MiB with 64 KiB).
-fn thp_size(page: usize) -> usize {
-    page * (page / 8)
-}
-
-/// Unmaps the parts of `[got, got + reserve)` outside the first `align`-aligned span of
-/// `len` bytes, and returns that span's start.
-fn trim_to_alignment(got: *mut c_void, reserve: usize, len: usize, align: usize) -> *mut c_void {
-    let start = got.addr().next_multiple_of(align);
-    let head = start - got.addr();
-    let tail = reserve - head - len;
-    let span = got.wrapping_byte_add(head);
-    // SAFETY: head and tail lie inside the reservation just made and are referenced by
-    // nothing; an error leaves them mapped but unused, which costs only address space.
-    unsafe {
-        if head != 0 {
-            let _ = raw::munmap(got, head);
-        }
-        if tail != 0 {
-            let _ = raw::munmap(span.wrapping_byte_add(len), tail);
-        }
-    }
-    span
-}
-
-fn round_up(n: usize, unit: usize) -> Option<usize> {
-    n.checked_next_multiple_of(unit)
-}
-
-fn is_verity(fd: RawFd) -> Result<bool> {
-    let st = crate::fd::statx(fd)?;
-    Ok(st.stx_attributes_mask & raw::STATX_ATTR_VERITY != 0
-        && st.stx_attributes & raw::STATX_ATTR_VERITY != 0)
 }
 
 /// Which pages of a mapping are in RAM (see [`Mapping::residency`]).
@@ -454,9 +458,11 @@ pub struct Mapping {
     len: usize,
     /// Current protection, to refuse slices that would fault.
     prot: ProtFlags,
-    /// Maps a file: its soundness rests on the file covering the mapped range, whose
-    /// length the mapping does not know, so safe `remap` must not grow it.
-    file_backed: bool,
+    /// What is mapped. For a file, soundness rests on the file covering the mapped
+    /// range, whose length the mapping does not know, so safe `remap` must not grow it.
+    backing: Backing,
+    /// What the backend keeps besides the pages (Windows: the file handle for flush).
+    keep: os::Keep,
 }
 
 // SAFETY: a Mapping owns its pages exclusively, like a Vec<u8>: moving it to another
@@ -475,8 +481,15 @@ impl Mapping {
             prefix: 0,
             len: 0,
             prot,
-            file_backed: false,
+            backing: Backing::Anonymous { shared: false },
+            keep: os::Keep::NONE,
         }
+    }
+
+    /// Whether a file backs the mapping.
+    #[cfg(target_os = "linux")]
+    fn file_backed(&self) -> bool {
+        matches!(self.backing, Backing::File { .. })
     }
 
     /// Bytes mapped, as asked for (the hidden alignment prefix and the page tail are
@@ -576,7 +589,7 @@ impl Mapping {
             return Ok(None);
         }
         let start = self.prefix + offset;
-        let aligned = start - start % page_size();
+        let aligned = start - start % os::page_size();
         let ptr = self.base.as_ptr().wrapping_add(aligned).cast::<c_void>();
         Ok(Some((ptr, start + len - aligned)))
     }
@@ -627,10 +640,11 @@ impl Mapping {
     }
 
     /// `madvise` with a raw `MADV_*` value, for advice newer than this crate, over the
-    /// pages covering `[offset, offset + len)`.
+    /// pages covering `[offset, offset + len)`. Unix only: Windows has no `madvise`.
     ///
     /// # Safety
     /// As [`advise_unchecked`](Self::advise_unchecked), for whatever the value does.
+    #[cfg(unix)]
     pub unsafe fn advise_raw(&self, advice: u32, offset: usize, len: usize) -> Result<()> {
         // SAFETY: forwarded contract.
         unsafe { self.madvise(self.pages(offset, len)?, advice) }
@@ -641,36 +655,40 @@ impl Mapping {
     unsafe fn madvise(&self, range: Option<(*mut c_void, usize)>, advice: u32) -> Result<()> {
         match range {
             // SAFETY: the range lies inside this mapping; forwarded contract.
-            Some((p, n)) => unsafe { raw::madvise(p, n, advice) },
+            Some((p, n)) => unsafe { os::advise(p, n, advice) },
             None => Ok(()),
         }
     }
 
     /// Writes dirty pages back to the file and waits (`msync(MS_SYNC)`). Not a barrier
-    /// against the kernel writing pages earlier on its own.
+    /// against the kernel writing pages earlier on its own. On Windows:
+    /// `FlushViewOfFile`, then, for writable file mappings made by this crate,
+    /// `FlushFileBuffers` on the file, which waits for the disk (a mapping from
+    /// [`from_raw`](Self::from_raw) has no file to wait for).
     pub fn flush(&self) -> Result<()> {
-        self.msync(self.all_pages(), MsyncFlags::SYNC)
+        self.sync(self.all_pages(), true)
     }
 
-    /// Starts writing dirty pages back and returns (`msync(MS_ASYNC)`).
+    /// Starts writing dirty pages back and returns (`msync(MS_ASYNC)`; Windows:
+    /// `FlushViewOfFile` alone).
     pub fn flush_async(&self) -> Result<()> {
-        self.msync(self.all_pages(), MsyncFlags::ASYNC)
+        self.sync(self.all_pages(), false)
     }
 
     /// `flush` of the pages covering `[offset, offset + len)`.
     pub fn flush_range(&self, offset: usize, len: usize) -> Result<()> {
-        self.msync(self.pages(offset, len)?, MsyncFlags::SYNC)
+        self.sync(self.pages(offset, len)?, true)
     }
 
     /// `flush_async` of the pages covering `[offset, offset + len)`.
     pub fn flush_async_range(&self, offset: usize, len: usize) -> Result<()> {
-        self.msync(self.pages(offset, len)?, MsyncFlags::ASYNC)
+        self.sync(self.pages(offset, len)?, false)
     }
 
-    fn msync(&self, range: Option<(*mut c_void, usize)>, flags: MsyncFlags) -> Result<()> {
+    fn sync(&self, range: Option<(*mut c_void, usize)>, wait: bool) -> Result<()> {
         match range {
-            // SAFETY: msync reads the mapping's own pages and changes nothing visible.
-            Some((p, n)) => unsafe { raw::msync(p, n, flags) },
+            // SAFETY: flushing reads the mapping's own pages and changes nothing visible.
+            Some((p, n)) => unsafe { os::flush(p, n, &self.keep, wait) },
             None => Ok(()),
         }
     }
@@ -682,41 +700,46 @@ impl Mapping {
         if let Some((p, n)) = self.all_pages() {
             // SAFETY: `&mut self` means no slice of the mapping is alive, and later
             // slice accessors check the new protection.
-            unsafe { raw::mprotect(p, n, prot)? };
+            unsafe { os::protect(p, n, prot, self.backing)? };
         }
         self.prot = prot;
         Ok(())
     }
 
-    /// Locks the mapping's pages in RAM, faulting them in now (`mlock`).
+    /// Locks the mapping's pages in RAM, faulting them in now (`mlock`; Windows:
+    /// `VirtualLock`, limited by the process's minimum working set).
     pub fn lock(&self) -> Result<()> {
         match self.all_pages() {
             // SAFETY: the range is this mapping's.
-            Some((p, n)) => unsafe { raw::mlock(p, n) },
+            Some((p, n)) => unsafe { os::lock(p, n) },
             None => Ok(()),
         }
     }
 
-    /// Locks pages as they are faulted in (`mlock2(MLOCK_ONFAULT)`, Linux 4.4).
+    /// Locks pages as they are faulted in (`mlock2(MLOCK_ONFAULT)`, Linux 4.4). Linux
+    /// only.
+    #[cfg(target_os = "linux")]
     pub fn lock_on_fault(&self) -> Result<()> {
         match self.all_pages() {
             // SAFETY: the range is this mapping's.
-            Some((p, n)) => unsafe { raw::mlock2(p, n, MlockFlags::ONFAULT) },
+            Some((p, n)) => unsafe { os::lock_on_fault(p, n) },
             None => Ok(()),
         }
     }
 
-    /// Unlocks the mapping's pages (`munlock`).
+    /// Unlocks the mapping's pages (`munlock`; Windows: `VirtualUnlock`, which fails
+    /// with `ERROR_NOT_LOCKED` for pages that are not locked).
     pub fn unlock(&self) -> Result<()> {
         match self.all_pages() {
             // SAFETY: the range is this mapping's.
-            Some((p, n)) => unsafe { raw::munlock(p, n) },
+            Some((p, n)) => unsafe { os::unlock(p, n) },
             None => Ok(()),
         }
     }
 
-    /// How many of the mapping's pages are resident (`mincore`), counted in chunks on
-    /// the stack: no allocation.
+    /// How many of the mapping's pages are resident (`mincore`; Windows:
+    /// `QueryWorkingSetEx`, which counts the pages in this process's working set),
+    /// counted in chunks on the stack: no allocation.
     pub fn residency(&self) -> Result<Residency> {
         let Some((base, len)) = self.all_pages() else {
             return Ok(Residency {
@@ -724,25 +747,12 @@ impl Mapping {
                 pages: 0,
             });
         };
-        let page = page_size();
-        let pages = len / page;
-        let mut resident = 0;
-        let mut vec = [0u8; 256];
-        let mut done = 0;
-        while done < pages {
-            let n = (pages - done).min(vec.len());
-            // SAFETY: the range is inside this mapping; `vec` has room for `n` pages.
-            unsafe {
-                raw::mincore(
-                    base.wrapping_byte_add(done * page),
-                    n * page,
-                    vec.as_mut_ptr(),
-                )?
-            };
-            resident += vec[..n].iter().filter(|&&b| b & 1 != 0).count();
-            done += n;
-        }
-        Ok(Residency { resident, pages })
+        // SAFETY: the range is this mapping's, page-aligned.
+        let resident = unsafe { os::resident(base, len)? };
+        Ok(Residency {
+            resident,
+            pages: len / os::page_size(),
+        })
     }
 
     /// Resizes the mapping to `new_len` bytes (`mremap`). With `RemapFlags::MAYMOVE`
@@ -757,6 +767,7 @@ impl Mapping {
     /// grow here (`EINVAL`): pages past the end of the file would raise SIGBUS through
     /// the safe slices, and only the caller can know the file is long enough; use
     /// [`remap_file`](Self::remap_file).
+    #[cfg(target_os = "linux")]
     pub fn remap(&mut self, new_len: usize, flags: RemapFlags) -> Result<()> {
         if !(flags - RemapFlags::MAYMOVE).is_empty() {
             return Err(Errno::INVAL);
@@ -773,6 +784,7 @@ impl Mapping {
     /// The mapped file must be at least as long as the new mapped range (its offset plus
     /// `new_len`), and the contract of the constructor (nothing modifies or truncates
     /// it) now covers the whole new range.
+    #[cfg(target_os = "linux")]
     pub unsafe fn remap_file(&mut self, new_len: usize, flags: RemapFlags) -> Result<()> {
         if !(flags - RemapFlags::MAYMOVE).is_empty() {
             return Err(Errno::INVAL);
@@ -788,6 +800,7 @@ impl Mapping {
     /// # Safety
     /// Whatever is mapped at `[addr, addr + new_len)` is unmapped first: the caller must
     /// own that range with no references into it.
+    #[cfg(target_os = "linux")]
     pub unsafe fn remap_fixed(&mut self, new_len: usize, addr: *mut c_void) -> Result<()> {
         // SAFETY: forwarded contract.
         unsafe {
@@ -804,6 +817,7 @@ impl Mapping {
     /// (`MREMAP_DONTUNMAP`, Linux 5.7; private anonymous mappings before 5.13). `self`
     /// becomes the moved mapping; the old range is returned as its own `Mapping`, which
     /// reads as zeros (anonymous) or the file (file mappings) when touched.
+    #[cfg(target_os = "linux")]
     pub fn remap_dontunmap(&mut self) -> Result<Mapping> {
         let old = Self {
             base: self.base,
@@ -811,7 +825,8 @@ impl Mapping {
             prefix: self.prefix,
             len: self.len,
             prot: self.prot,
-            file_backed: self.file_backed,
+            backing: self.backing,
+            keep: os::Keep::NONE,
         };
         let Some((p, n)) = self.all_pages() else {
             return Err(Errno::INVAL);
@@ -819,7 +834,7 @@ impl Mapping {
         // SAFETY: the pages move to a kernel-chosen free address; `&mut self` means no
         // slice into them is alive.
         let new = unsafe {
-            raw::mremap(
+            os::remap(
                 p,
                 n,
                 n,
@@ -842,6 +857,7 @@ impl Mapping {
     /// # Safety
     /// With FIXED, `addr` must be owned by the caller (see `remap_fixed`).
     /// `file_covers_growth`: the caller vouched that the file covers a larger range.
+    #[cfg(target_os = "linux")]
     unsafe fn mremap(
         &mut self,
         new_len: usize,
@@ -863,12 +879,14 @@ impl Mapping {
                 Errno::NOMEM
             });
         }
-        if self.file_backed && !file_covers_growth && new_len > self.len {
+        if self.file_backed() && !file_covers_growth && new_len > self.len {
             return Err(Errno::INVAL);
         }
-        let new_map_len = round_up(self.prefix + new_len, page_size()).ok_or(Errno::NOMEM)?;
+        let new_map_len = (self.prefix + new_len)
+            .checked_next_multiple_of(os::page_size())
+            .ok_or(Errno::NOMEM)?;
         // SAFETY: forwarded contract; the old range is this mapping's.
-        let new = unsafe { raw::mremap(p, n, new_map_len, flags, addr)? };
+        let new = unsafe { os::remap(p, n, new_map_len, flags, addr)? };
         self.base = NonNull::new(new.cast::<u8>()).ok_or(Errno::NOMEM)?;
         self.map_len = new_map_len;
         self.len = new_len;
@@ -876,33 +894,40 @@ impl Mapping {
     }
 
     /// Gives up ownership: returns the mapped bytes (without the hidden prefix), which
-    /// the caller must unmap (see [`from_raw`](Self::from_raw)) or leak.
+    /// the caller must unmap (see [`from_raw`](Self::from_raw)) or leak. (Windows: the
+    /// file handle kept for `flush` is closed.)
     pub fn into_raw(self) -> NonNull<[u8]> {
         let ptr = NonNull::new(self.as_ptr().cast_mut()).unwrap_or(NonNull::dangling());
         let raw = NonNull::slice_from_raw_parts(ptr, self.len);
-        core::mem::forget(self);
+        let mut this = core::mem::ManuallyDrop::new(self);
+        // Closes what the backend kept (Windows: the file handle); the pages stay.
+        let _closed = core::mem::replace(&mut this.keep, os::Keep::NONE);
         raw
     }
 
     /// Takes ownership of mapped memory, such as the result of [`into_raw`](Self::into_raw)
-    /// or of [`raw::mmap`]: it is unmapped when the `Mapping` drops. An empty slice
+    /// or of `raw::mmap`: it is unmapped when the `Mapping` drops. An empty slice
     /// makes an empty mapping that unmaps nothing.
     ///
     /// # Safety
     /// `bytes` must lie inside one mapping made by mmap that nothing else owns or
     /// references, with protection `prot`, and the whole pages covering it must belong
     /// to that mapping (they are what Drop unmaps). If it was made from a file, the
-    /// contract of [`MapOptions::map`] applies, and since [`remap`](Self::remap) cannot
-    /// tell, it also covers any range the mapping is grown to.
+    /// contract of [`MapOptions::map`] applies, and since `remap` cannot tell, it also
+    /// covers any range the mapping is grown to. On Windows the mapping is a view made
+    /// by `MapViewOfFile(Ex)`, `bytes` starts less than
+    /// [`allocation_granularity`](crate::allocation_granularity) bytes after the view's
+    /// start (as `into_raw` gives), and Drop unmaps the whole view; a copy-on-write view
+    /// cannot be recognised, so [`protect`](Self::protect) treats it as shared.
     pub unsafe fn from_raw(bytes: NonNull<[u8]>, prot: ProtFlags) -> Self {
         let len = bytes.len();
         if len == 0 {
             return Self::empty(prot);
         }
         let start = bytes.cast::<u8>();
-        let prefix = start.as_ptr().addr() % page_size();
+        let prefix = start.as_ptr().addr() % os::granularity();
         // The caller guarantees the pages are mapped, so this cannot overflow.
-        let map_len = (prefix + len).next_multiple_of(page_size());
+        let map_len = (prefix + len).next_multiple_of(os::page_size());
         let base = NonNull::new(start.as_ptr().wrapping_sub(prefix)).unwrap_or(start);
         Self {
             base,
@@ -910,7 +935,8 @@ impl Mapping {
             prefix,
             len,
             prot,
-            file_backed: false,
+            backing: Backing::Anonymous { shared: false },
+            keep: os::Keep::NONE,
         }
     }
 }
@@ -923,7 +949,7 @@ impl Drop for Mapping {
     fn drop(&mut self) {
         if let Some((p, n)) = self.all_pages() {
             // SAFETY: the mapping is owned by self and no reference outlives self.
-            let _ = unsafe { raw::munmap(p, n) };
+            let _ = unsafe { os::unmap(p, n) };
         }
     }
 }
