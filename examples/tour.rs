@@ -2,11 +2,22 @@
 //! check residency, map a second view, clean up. Every step prints one line and checks
 //! its own result, so `cargo run --example tour` fails loudly if anything is wrong.
 
+#[cfg(target_os = "linux")]
 use std::ffi::CString;
+#[cfg(target_os = "linux")]
 use std::os::unix::ffi::OsStrExt;
 
+#[cfg(target_os = "linux")]
 use rawmap::{Advice, File, MapOptions, RemapFlags, page_size};
 
+/// The tour uses Linux's no-libc `File` and `remap_file`; elsewhere there is nothing to
+/// show (macOS and Windows only compile the examples).
+#[cfg(not(target_os = "linux"))]
+fn main() {
+    eprintln!("the tour uses rawmap::File and remap_file, which exist on Linux only");
+}
+
+#[cfg(target_os = "linux")]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let page = page_size();
 

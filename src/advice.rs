@@ -210,10 +210,13 @@ mod windows {
         /// Drop the pages and read zeros (Linux `MADV_DONTNEED`): `Errno::UNSUPPORTED`,
         /// since a view's pages cannot be decommitted.
         DontNeed = 4,
-        /// `DiscardVirtualMemory`: the pages' contents become undefined (old data or
-        /// zeros) and they need not be written to the pagefile; as Linux `MADV_FREE`.
-        /// (`OfferVirtualMemory` is not used: it needs a `ReclaimVirtualMemory` before
-        /// the next access, a protocol one advice call cannot express.)
+        /// `VirtualAlloc(MEM_RESET)`: the pages' contents become undefined (old data or
+        /// zeros) and they need not be written to the pagefile; as Linux `MADV_FREE`,
+        /// for anonymous memory only (a view of a file gives an error). This is what
+        /// `DiscardVirtualMemory` does too; MEM_RESET is used because Wine 8.0, where
+        /// the tests run, does not implement `DiscardVirtualMemory`. (`OfferVirtualMemory`
+        /// is not used: it needs a `ReclaimVirtualMemory` before the next access, a
+        /// protocol one advice call cannot express.)
         Free = 5,
     }
 

@@ -655,7 +655,7 @@ impl Mapping {
     unsafe fn madvise(&self, range: Option<(*mut c_void, usize)>, advice: u32) -> Result<()> {
         match range {
             // SAFETY: the range lies inside this mapping; forwarded contract.
-            Some((p, n)) => unsafe { os::advise(p, n, advice) },
+            Some((p, n)) => unsafe { os::advise(p, n, advice, self.backing) },
             None => Ok(()),
         }
     }

@@ -209,7 +209,12 @@ pub(crate) unsafe fn unlock(p: *mut c_void, n: usize) -> Result<()> {
 /// # Safety
 /// `[p, p + n)` lies in a mapping the caller owns, and the advice's effect on its
 /// contents is acceptable to every reader.
-pub(crate) unsafe fn advise(p: *mut c_void, n: usize, advice: u32) -> Result<()> {
+pub(crate) unsafe fn advise(
+    p: *mut c_void,
+    n: usize,
+    advice: u32,
+    _backing: Backing,
+) -> Result<()> {
     // SAFETY: forwarded contract.
     unsafe { raw::madvise(p, n, advice) }
 }

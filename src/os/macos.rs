@@ -230,7 +230,12 @@ pub(crate) unsafe fn unlock(p: *mut c_void, n: usize) -> Result<()> {
 /// # Safety
 /// `[p, p + n)` lies in a mapping the caller owns, and the advice's effect on its
 /// contents is acceptable to every reader.
-pub(crate) unsafe fn advise(p: *mut c_void, n: usize, advice: u32) -> Result<()> {
+pub(crate) unsafe fn advise(
+    p: *mut c_void,
+    n: usize,
+    advice: u32,
+    _backing: Backing,
+) -> Result<()> {
     let advice = c_int::try_from(advice).map_err(|_| Errno::INVAL)?;
     // SAFETY: forwarded contract.
     check(unsafe { libc::madvise(p, n, advice) })
