@@ -267,6 +267,22 @@ impl Read for MapCursor {
         self.pos += n as u64;
         Ok(n)
     }
+
+    /// As `std::io::Cursor`: when the rest is too short, the position moves to the end
+    /// (even from past it) and the error is `UnexpectedEof`.
+    fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        let start = self.start();
+        if buf.len() > self.map.len() - start {
+            self.pos = self.map.len() as u64;
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "failed to fill whole buffer",
+            ));
+        }
+        self.map.read_at(start, buf)?;
+        self.pos = (start + buf.len()) as u64;
+        Ok(())
+    }
 }
 
 impl BufRead for MapCursor {
