@@ -88,9 +88,17 @@ impl HugePages {
 /// ```
 /// use rawmap::MapOptions;
 ///
-/// let mut m = MapOptions::new().len(1 << 20).populate().map_anonymous()?;
+/// let mut m = MapOptions::new().len(1 << 20).map_anonymous()?;
 /// m[0] = 42;
 /// assert_eq!(m.len(), 1 << 20);
+///
+/// // Linux prefaults with MAP_POPULATE; elsewhere the option is refused, not ignored.
+/// let r = MapOptions::new().len(1 << 20).populate().map_anonymous();
+/// if cfg!(target_os = "linux") {
+///     assert!(r.is_ok());
+/// } else {
+///     assert_eq!(r.err(), Some(rawmap::Errno::UNSUPPORTED));
+/// }
 /// # Ok::<(), rawmap::Errno>(())
 /// ```
 #[derive(Debug, Clone, Default)]
