@@ -7,7 +7,12 @@
 //!
 //! Linux-specific behaviour (rlimits, seals, `/proc` leak checks, remap) is tested in
 //! `tests/mapping.rs`, `tests/raw.rs` and `tests/file.rs`.
-#![cfg(any(target_os = "linux", target_os = "macos", windows))]
+//!
+//! They need the `std` feature (the path helpers, `find`, std files as `MapFile`).
+#![cfg(all(
+    feature = "std",
+    any(target_os = "linux", target_os = "macos", windows)
+))]
 // `map(&file)` is the form that compiles everywhere (Windows takes `&T: AsRawHandle`);
 // on Unix clippy would drop the borrow of temporaries.
 #![allow(clippy::needless_borrows_for_generic_args)]
@@ -450,6 +455,20 @@ fn protect_changes_what_the_crate_allows() {
     assert_eq!(&m[5..7], &[5, 6]);
 }
 
+/// Anonymous memory can become executable and back, on every platform (a JIT's first
+/// need). The crate only changes protections here; running code is not its business.
+#[test]
+fn anonymous_memory_can_be_made_executable() {
+    let mut m = MapOptions::new().len(page()).map_anonymous().unwrap();
+    m[0] = 0xC3;
+    m.protect(ProtFlags::READ | ProtFlags::EXEC).unwrap();
+    assert_eq!(m.protection(), ProtFlags::READ | ProtFlags::EXEC);
+    assert_eq!(m[0], 0xC3);
+    m.protect(rw()).unwrap();
+    m[1] = 1;
+    assert_eq!(&m[..2], &[0xC3, 1]);
+}
+
 #[test]
 #[should_panic(expected = "not writable")]
 fn as_mut_slice_of_a_read_only_mapping_panics() {
@@ -527,6 +546,10 @@ fn unchecked_free_lets_the_pages_go() {
 /// contents, not scratch).
 #[test]
 #[cfg(any(target_os = "linux", windows))]
+#[cfg_attr(
+    qemu,
+    ignore = "qemu-user accepts every madvise advice; asserted natively"
+)]
 fn unchecked_free_of_a_file_mapping_is_refused() {
     let t = TempFile::with("free-file", &pattern(page()));
     // SAFETY: the test owns the file.

@@ -7,8 +7,12 @@
 //!   must: after every step the file's length on disk equals the vector's, and at the
 //!   end the file holds the vector's bytes.
 //!
-//! Runs on Linux natively and on Windows under Wine; compiled for macOS.
-#![cfg(any(target_os = "linux", target_os = "macos", windows))]
+//! Runs on Linux natively and on Windows under Wine; compiled for macOS. Needs the `std`
+//! feature (`MapCursor` is a std convenience).
+#![cfg(all(
+    feature = "std",
+    any(target_os = "linux", target_os = "macos", windows)
+))]
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, BufRead, Cursor, Read, Seek, SeekFrom, Write};

@@ -212,10 +212,12 @@ pub(crate) unsafe fn map(req: &Request) -> Result<(*mut c_void, Keep)> {
     let exec = req.prot.contains(ProtFlags::EXEC);
     // (file or pagefile, section protection, view access, section size, view size)
     let (file, section_prot, access, size, view) = match req.backing {
+        // Executable at most, so that `protect` can later add EXEC as on Unix; the view
+        // is made read-write right after mapping.
         Backing::Anonymous { .. } => (
             INVALID_HANDLE_VALUE,
-            PAGE_READWRITE | SEC_COMMIT,
-            FILE_MAP_READ | FILE_MAP_WRITE,
+            PAGE_EXECUTE_READWRITE | SEC_COMMIT,
+            FILE_MAP_READ | FILE_MAP_WRITE | FILE_MAP_EXECUTE,
             req.map_len as u64,
             req.map_len,
         ),
@@ -280,6 +282,12 @@ pub(crate) unsafe fn map(req: &Request) -> Result<(*mut c_void, Keep)> {
         let _ = unsafe { unmap(p, req.map_len) };
         Err(e)
     };
+    if matches!(req.backing, Backing::Anonymous { .. }) {
+        // SAFETY: `p` is the view just made; read-write is what anonymous memory starts as.
+        if let Err(e) = unsafe { protect(p, req.map_len, req.prot, req.backing) } {
+            return undo(e);
+        }
+    }
     let mut keep = Keep::NONE;
     if matches!(req.backing, Backing::File { shared: true }) && writable {
         // SAFETY: the caller lent a valid handle for the duration of the call.
