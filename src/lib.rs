@@ -36,7 +36,7 @@
 //! | file offsets | any (page-aligned inside) | any (page-aligned inside) | any (aligned to the 64 KiB allocation granularity inside) |
 //! | [`MapOptions::populate`] | `MAP_POPULATE` | `Errno::UNSUPPORTED` | `Errno::UNSUPPORTED` |
 //! | [`MapOptions::locked`] | `MAP_LOCKED` | emulated: `mlock` after mapping; on failure unmapped | emulated: `VirtualLock` after mapping; on failure unmapped |
-//! | [`MapOptions::no_reserve`] | `MAP_NORESERVE` | `MAP_NORESERVE` (macOS never reserves swap) | `Errno::UNSUPPORTED`: pagefile-backed memory is always committed |
+//! | [`MapOptions::no_reserve`] | `MAP_NORESERVE` | accepted, no effect: macOS never reserves swap | `Errno::UNSUPPORTED`: pagefile-backed memory is always committed |
 //! | [`MapOptions::stack`] | `MAP_STACK` | accepted, no effect (no such flag) | accepted, no effect |
 //! | [`MapOptions::validate`] | `MAP_SHARED_VALIDATE` | `Errno::UNSUPPORTED` | `Errno::UNSUPPORTED` |
 //! | [`HugePages::Transparent`] | aligned + `MADV_HUGEPAGE` | accepted, no effect (a hint, as on Linux) | accepted, no effect |

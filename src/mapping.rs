@@ -160,7 +160,8 @@ impl MapOptions {
         self
     }
 
-    /// `MAP_POPULATE`: fault every page in now instead of on first touch.
+    /// `MAP_POPULATE`: fault every page in now instead of on first touch. Linux only:
+    /// `Errno::UNSUPPORTED` on macOS and Windows (use `advise(Advice::WillNeed)`).
     pub const fn populate(mut self) -> Self {
         self.populate = true;
         self
@@ -173,19 +174,23 @@ impl MapOptions {
     }
 
     /// `MAP_LOCKED`: lock the pages in RAM as with [`Mapping::lock`]; fails with
-    /// `EAGAIN` over `RLIMIT_MEMLOCK`.
+    /// `EAGAIN` over `RLIMIT_MEMLOCK`. macOS and Windows: the mapping is locked with
+    /// `mlock` / `VirtualLock` right after it is made, and unmapped if that fails.
     pub const fn locked(mut self) -> Self {
         self.locked = true;
         self
     }
 
-    /// `MAP_NORESERVE`: do not reserve swap space for the mapping.
+    /// `MAP_NORESERVE`: do not reserve swap space for the mapping. macOS: accepted, no
+    /// effect (it never reserves swap); Windows: `Errno::UNSUPPORTED` (pagefile-backed
+    /// memory is committed when mapped).
     pub const fn no_reserve(mut self) -> Self {
         self.no_reserve = true;
         self
     }
 
-    /// `MAP_STACK`: the mapping is a thread stack.
+    /// `MAP_STACK`: the mapping is a thread stack. macOS and Windows have no such flag:
+    /// accepted, no effect.
     pub const fn stack(mut self) -> Self {
         self.stack = true;
         self
@@ -209,14 +214,16 @@ impl MapOptions {
 
     /// `MAP_SHARED_VALIDATE` (Linux 4.15) for shared file mappings: the kernel rejects
     /// flags it does not know with `EOPNOTSUPP` instead of ignoring them. The kernel
-    /// rejects it for anonymous and private mappings with `EINVAL`.
+    /// rejects it for anonymous and private mappings with `EINVAL`. Linux only:
+    /// `Errno::UNSUPPORTED` on macOS and Windows.
     pub const fn validate(mut self) -> Self {
         self.validate = true;
         self
     }
 
     /// For [`map_anonymous`](Self::map_anonymous): `MAP_SHARED`, so child processes
-    /// created by fork see writes (the default is private).
+    /// created by fork see writes (the default is private). Windows has no fork: accepted,
+    /// and the memory is a pagefile section either way.
     pub const fn shared(mut self) -> Self {
         self.shared = true;
         self
@@ -701,9 +708,10 @@ impl Mapping {
         }
     }
 
-    /// Changes the protection of the whole mapping (`mprotect`). On error the old
-    /// protection stays. Slices are refused afterwards if the new protection does not
-    /// allow them.
+    /// Changes the protection of the whole mapping (`mprotect`; Windows:
+    /// `VirtualProtect`, where a file view cannot gain access it was not mapped with,
+    /// e.g. a read-only view cannot become writable). On error the old protection
+    /// stays. Slices are refused afterwards if the new protection does not allow them.
     pub fn protect(&mut self, prot: ProtFlags) -> Result<()> {
         if let Some((p, n)) = self.all_pages() {
             // SAFETY: `&mut self` means no slice of the mapping is alive, and later

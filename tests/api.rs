@@ -134,6 +134,10 @@ fn anonymous_memory_is_zeroed_and_writable() {
     assert_eq!(buf, p[len - 9..]);
     m.write_at(1, b"abc").unwrap();
     assert_eq!(&m[..4], &[p[0], b'a', b'b', b'c']);
+    // Flushing memory no file backs succeeds and changes nothing.
+    m.flush().unwrap();
+    m.flush_async_range(page(), 1).unwrap();
+    assert_eq!(&m[4..], &p[4..]);
 }
 
 #[test]

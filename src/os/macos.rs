@@ -135,13 +135,13 @@ pub(crate) unsafe fn map(req: &Request) -> Result<(*mut c_void, Keep)> {
     if req.populate || req.validate || matches!(req.huge, Some(HugePages::Explicit { .. })) {
         return Err(Errno::UNSUPPORTED);
     }
-    let (mut flags, fd) = match req.backing {
+    // `no_reserve` needs nothing: macOS never reserves swap for a mapping (and its
+    // mmap(2) does not document MAP_NORESERVE, so the flag is not passed). `stack` has
+    // no macOS flag either. Both are accepted with no effect.
+    let (flags, fd) = match req.backing {
         Backing::Anonymous { shared } => (share(shared) | libc::MAP_ANON, -1),
         Backing::File { shared } => (share(shared), req.file.ok_or(Errno::BADF)?),
     };
-    if req.no_reserve {
-        flags |= libc::MAP_NORESERVE;
-    }
     let offset = libc::off_t::try_from(req.offset).map_err(|_| Errno::OVERFLOW)?;
     let prot = c_int::try_from(req.prot.bits()).map_err(|_| Errno::INVAL)?;
     // Without MAP_FIXED the address is a hint, never a replacement; mapping.rs checks

@@ -80,7 +80,8 @@ pub(crate) struct Request {
     pub populate: bool,
     /// `MapOptions::locked`.
     pub locked: bool,
-    /// `MapOptions::no_reserve`.
+    /// `MapOptions::no_reserve` (macOS: accepted, no effect).
+    #[cfg_attr(target_os = "macos", allow(dead_code))]
     pub no_reserve: bool,
     /// `MapOptions::stack` (macOS and Windows have no such flag: accepted, no effect).
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
