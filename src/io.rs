@@ -5,7 +5,7 @@
 //! call (Go's `OpenFile` / `Create`, Python's `mmap(f.fileno(), 0)`).
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use crate::{Errno, MapOptions, Mapping, ProtFlags};
@@ -268,6 +268,20 @@ impl Read for MapCursor {
         Ok(n)
     }
 
+    /// As `std::io::Cursor`: fills the buffers in order, stopping at the first one the
+    /// rest of the mapping cannot fill.
+    fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        let mut total = 0;
+        for buf in bufs {
+            let n = self.read(buf)?;
+            total += n;
+            if n < buf.len() {
+                break;
+            }
+        }
+        Ok(total)
+    }
+
     /// As `std::io::Cursor`: when the rest is too short, the position moves to the end
     /// (even from past it) and the error is `UnexpectedEof`.
     fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
@@ -330,16 +344,10 @@ impl Seek for MapCursor {
     }
 }
 
-impl Write for MapCursor {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let len = self.map.len();
-        if self.file.is_none() {
-            let start = self.start();
-            let n = buf.len().min(len - start);
-            self.map.write_at(start, &buf[..n])?;
-            self.pos += n as u64;
-            return Ok(n);
-        }
+impl MapCursor {
+    /// Growing mode: makes `[position, position + total)` part of the mapping (padding
+    /// with zeros from the end, even for `total == 0`) and returns the position.
+    fn reserve(&mut self, total: usize) -> io::Result<usize> {
         let too_far = || {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -347,16 +355,77 @@ impl Write for MapCursor {
             )
         };
         let start = usize::try_from(self.pos).map_err(|_| too_far())?;
-        let end = start.checked_add(buf.len()).ok_or_else(too_far)?;
+        let end = start.checked_add(total).ok_or_else(too_far)?;
         if end > isize::MAX as usize {
             return Err(too_far());
         }
-        if end > len {
+        if end > self.map.len() {
             self.grow(end)?;
         }
+        Ok(start)
+    }
+
+    /// Fixed mode: writes what fits at the position.
+    fn write_fixed(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let start = self.start();
+        let n = buf.len().min(self.map.len() - start);
+        self.map.write_at(start, &buf[..n])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Write for MapCursor {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.file.is_none() {
+            return self.write_fixed(buf);
+        }
+        let start = self.reserve(buf.len())?;
         self.map.write_at(start, buf)?;
-        self.pos = end as u64;
+        self.pos = (start + buf.len()) as u64;
         Ok(buf.len())
+    }
+
+    /// As `std::io::Cursor`: every buffer in order. Fixed mode stops at the first one
+    /// that does not fit; growing mode grows once for all of them.
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        if self.file.is_none() {
+            let mut total = 0;
+            for buf in bufs {
+                let n = self.write_fixed(buf)?;
+                total += n;
+                if n < buf.len() {
+                    break;
+                }
+            }
+            return Ok(total);
+        }
+        let total = bufs
+            .iter()
+            .try_fold(0usize, |a, b| a.checked_add(b.len()))
+            .ok_or_else(|| io::Error::from(Errno::NOMEM))?;
+        let mut at = self.reserve(total)?;
+        for buf in bufs {
+            self.map.write_at(at, buf)?;
+            at += buf.len();
+        }
+        self.pos = at as u64;
+        Ok(total)
+    }
+
+    /// One `write`, as `std::io::Cursor` does: in growing mode it writes everything
+    /// (an empty buffer past the end still pads, as `Cursor<Vec<u8>>::write_all` does,
+    /// where the default `write_all` would write nothing); in fixed mode what does not
+    /// fit is a `WriteZero` error.
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        let n = self.write(buf)?;
+        if n < buf.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                "failed to write whole buffer",
+            ));
+        }
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -15,7 +15,7 @@
 ))]
 
 use std::fs::{self, OpenOptions};
-use std::io::{self, BufRead, Cursor, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, Cursor, IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -68,8 +68,11 @@ enum Op {
     Read(usize),
     ReadExact(usize),
     ReadToEnd,
+    /// `read_vectored` into buffers of these sizes.
+    ReadVectored(Vec<usize>),
     Write(Vec<u8>),
     WriteAll(Vec<u8>),
+    WriteVectored(Vec<Vec<u8>>),
     Seek(SeekFrom),
     /// `fill_buf`, then `consume` of this many of the bytes it gave (clamped).
     FillConsume(usize),
@@ -131,8 +134,10 @@ fn op(far: bool) -> impl Strategy<Value = Op> {
         3 => (0..2 * r).prop_map(Op::Read),
         1 => (0..r).prop_map(Op::ReadExact),
         1 => Just(Op::ReadToEnd),
+        1 => proptest::collection::vec(0..r, 0..4).prop_map(Op::ReadVectored),
         3 => bytes().prop_map(Op::Write),
         2 => bytes().prop_map(Op::WriteAll),
+        1 => proptest::collection::vec(bytes(), 0..4).prop_map(Op::WriteVectored),
         3 => seek(far).prop_map(Op::Seek),
         2 => (0..2 * r).prop_map(Op::FillConsume),
         1 => any::<u8>().prop_map(Op::ReadUntil),
@@ -177,7 +182,21 @@ fn apply<C: Read + Write + Seek + BufRead>(c: &mut C, op: &Op) -> Outcome {
             let mut buf = Vec::new();
             outcome(c.read_to_end(&mut buf), |_| Outcome::Bytes(buf))
         }
+        Op::ReadVectored(sizes) => {
+            let mut bufs: Vec<Vec<u8>> = sizes.iter().map(|&n| vec![0u8; n]).collect();
+            let mut slices: Vec<IoSliceMut<'_>> =
+                bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+            let r = c.read_vectored(&mut slices);
+            drop(slices);
+            outcome(r, |k| {
+                Outcome::Bytes(bufs.concat().into_iter().take(k).collect())
+            })
+        }
         Op::Write(b) => outcome(c.write(b), Outcome::Count),
+        Op::WriteVectored(bs) => {
+            let slices: Vec<IoSlice<'_>> = bs.iter().map(|b| IoSlice::new(b)).collect();
+            outcome(c.write_vectored(&slices), Outcome::Count)
+        }
         Op::WriteAll(b) => outcome(c.write_all(b), |()| Outcome::Unit),
         Op::Seek(s) => outcome(c.seek(*s), Outcome::Position),
         Op::FillConsume(k) => {
@@ -283,21 +302,36 @@ fn growing_from_an_empty_file() {
     assert_eq!(fs::read(&path.0).unwrap(), b"hello\0\0\0!");
 }
 
-/// As `Cursor<Vec<u8>>`: an empty write at a position past the end still pads.
+/// As `Cursor<Vec<u8>>`: an empty write at a position past the end still pads, through
+/// `write`, `write_all` (std's default would write nothing) and `write_vectored`.
 #[test]
 fn an_empty_write_past_the_end_pads_as_a_vec_does() {
     let path = TempPath::new("pad");
     let mut c = growing_cursor(&path, b"ab");
     let mut v = Cursor::new(b"ab".to_vec());
-    for cur in [&mut c as &mut dyn Write, &mut v] {
-        assert_eq!(cur.write(b"").unwrap(), 0);
-    }
-    c.set_position(5);
-    v.set_position(5);
     assert_eq!(c.write(b"").unwrap(), 0);
     assert_eq!(v.write(b"").unwrap(), 0);
-    assert_eq!(c.get_ref().as_slice(), &v.get_ref()[..]);
-    assert_eq!(fs::metadata(&path.0).unwrap().len(), 5);
+    assert_eq!(fs::metadata(&path.0).unwrap().len(), 2);
+    for (pos, len) in [(5, 5), (9, 9), (12, 12)] {
+        c.set_position(pos);
+        v.set_position(pos);
+        match pos {
+            5 => {
+                assert_eq!(c.write(b"").unwrap(), 0);
+                assert_eq!(v.write(b"").unwrap(), 0);
+            }
+            9 => {
+                c.write_all(b"").unwrap();
+                v.write_all(b"").unwrap();
+            }
+            _ => {
+                assert_eq!(c.write_vectored(&[]).unwrap(), 0);
+                assert_eq!(v.write_vectored(&[]).unwrap(), 0);
+            }
+        }
+        assert_eq!(c.get_ref().as_slice(), &v.get_ref()[..]);
+        assert_eq!(fs::metadata(&path.0).unwrap().len(), len);
+    }
 }
 
 #[test]
@@ -328,6 +362,41 @@ fn a_growing_cursor_needs_a_writable_file() {
     // SAFETY: the test owns the file; the mapping fails (checked below).
     let e = unsafe { MapCursor::growing(file) }.unwrap_err();
     assert_eq!(e.raw_os_error(), Some(i32::from(Errno::ACCES.raw())));
+}
+
+/// Found by the model test: std's `Cursor::read_exact` moves to the end when the rest
+/// is too short, even from a position past the end (the default `read_exact` would
+/// leave it).
+#[test]
+fn read_exact_past_the_end_moves_to_the_end() {
+    let mut c = fixed_cursor(b"12345");
+    let mut model = Cursor::new(b"12345".to_vec().into_boxed_slice());
+    for pos in [3, 9] {
+        c.set_position(pos);
+        model.set_position(pos);
+        let mut buf = [0u8; 4];
+        let e = c.read_exact(&mut buf).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+        model.read_exact(&mut buf).unwrap_err();
+        assert_eq!(c.position(), 5);
+        assert_eq!(model.position(), 5);
+    }
+}
+
+/// `write_vectored` writes every buffer, as std's cursors do (the default would write
+/// only the first non-empty one); a fixed cursor stops at the first that does not fit.
+#[test]
+fn write_vectored_writes_every_buffer() {
+    let mut c = fixed_cursor(&[0; 6]);
+    let bufs = [IoSlice::new(b"ab"), IoSlice::new(b""), IoSlice::new(b"cde")];
+    assert_eq!(c.write_vectored(&bufs).unwrap(), 5);
+    let bufs = [IoSlice::new(b"xy"), IoSlice::new(b"z")];
+    assert_eq!(c.write_vectored(&bufs).unwrap(), 1);
+    assert_eq!(c.get_ref().as_slice(), b"abcdex");
+    let path = TempPath::new("vectored");
+    let mut g = growing_cursor(&path, b"");
+    assert_eq!(g.write_vectored(&bufs).unwrap(), 3);
+    assert_eq!(g.get_ref().as_slice(), b"xyz");
 }
 
 #[test]
