@@ -232,7 +232,7 @@ impl MapCursor {
             return match r {
                 Ok(()) => Ok(()),
                 Err(e) => {
-                    // The old mapping is intact and shorter than `old_len`: safe to cut.
+                    // The old mapping is intact and covers `old_len` bytes: safe to cut.
                     let _ = file.set_len(old_len as u64);
                     Err(e.into())
                 }

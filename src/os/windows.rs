@@ -270,6 +270,7 @@ pub(crate) unsafe fn map(req: &Request) -> Result<(*mut c_void, Keep)> {
             at,
         )
     };
+    // Read before CloseHandle, which may overwrite the thread's last error.
     let error = last_error();
     // SAFETY: the section handle is ours; the view (if any) keeps the section alive.
     unsafe { CloseHandle(section) };
