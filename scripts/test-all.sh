@@ -65,7 +65,7 @@ declare -A DESCRIBE=(
     [nostd-aarch64]="scripts/nostd-example.sh aarch64-unknown-linux-gnu (qemu-user)"
     [nostd-riscv64]="scripts/nostd-example.sh riscv64gc-unknown-linux-gnu (qemu-user)"
     [bench-build]="cargo bench --no-run"
-    [test-windows]="clippy -D warnings, doc -D warnings, then cargo test --no-fail-fast, for x86_64-pc-windows-gnu (mingw linker, wine64 runner: scripts/wine/runner.sh)"
+    [test-windows]="clippy -D warnings, doc -D warnings, check --lib --no-default-features, then cargo test --no-fail-fast, for x86_64-pc-windows-gnu (mingw linker, wine64 runner: scripts/wine/runner.sh)"
     [check-macos-x86_64]="cargo check --all-targets, clippy -D warnings, doc -D warnings, check --lib --no-default-features, for x86_64-apple-darwin (compile only: no macOS here)"
     [check-macos-aarch64]="the same for aarch64-apple-darwin (compile only)"
 )
@@ -165,6 +165,7 @@ windows_test() {
     local t=x86_64-pc-windows-gnu
     cargo clippy --all-targets --target $t -- -D warnings &&
         RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --target $t &&
+        cargo check --lib --no-default-features --target $t &&
         cargo test --no-fail-fast --target $t
 }
 
