@@ -1,7 +1,10 @@
 //! Helpers shared by the integration tests: running a check in a forked child (for
 //! process-wide state such as rlimits, credentials, seals and fatal signals), memfds with
-//! unique names, and a leak check through `/proc/self`.
+//! unique names, a leak check through `/proc/self`, and fault injection with seccomp
+//! ([`seccomp`]).
 #![allow(dead_code)]
+
+pub mod seccomp;
 
 use std::ffi::{CString, c_void};
 use std::fmt;
@@ -250,4 +253,129 @@ pub fn resident(p: *mut c_void, pages: usize) -> Vec<bool> {
     // SAFETY: `vec` has one byte per page of the range.
     unsafe { raw::mincore(p, pages * page(), vec.as_mut_ptr()) }.expect("mincore");
     vec.iter().map(|b| b & 1 == 1).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// For forked children: /proc readers that do not allocate, rlimits, credentials.
+// (tests/mapping.rs has its own copies of some of these in its `support` module.)
+// ---------------------------------------------------------------------------------------
+
+/// Reads the file at `path` into `buf` without allocating (safe in a forked child).
+/// `None` if it cannot be read or does not fit.
+pub fn read_into(path: &std::ffi::CStr, buf: &mut [u8]) -> Option<usize> {
+    let f = rawmap::File::open(path).ok()?;
+    let fd = rawmap::fd::AsRawFd::as_raw_fd(&f);
+    let mut n = 0;
+    while n < buf.len() {
+        // SAFETY: `buf[n..]` is valid for writes of its length.
+        match unsafe { raw::read(fd, buf[n..].as_mut_ptr(), buf.len() - n) } {
+            Ok(0) => return Some(n),
+            Ok(k) => n += k,
+            Err(e) if e == Errno::INTR => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// A copy of /proc/self/maps in a buffer allocated up front, for comparing before and
+/// after in a forked child, where no other thread maps anything.
+pub struct MapsSnapshot {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl MapsSnapshot {
+    /// Room for `bytes` of /proc/self/maps; allocate before forking.
+    pub fn with_capacity(bytes: usize) -> Self {
+        Self {
+            buf: vec![0; bytes],
+            len: 0,
+        }
+    }
+
+    /// Reads /proc/self/maps now, without allocating; false if it did not fit.
+    pub fn take(&mut self) -> bool {
+        match read_into(c"/proc/self/maps", &mut self.buf) {
+            Some(n) => {
+                self.len = n;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether both list the same address ranges with the same permissions (the rest of
+    /// a line can change: a file another test deletes gains " (deleted)").
+    pub fn same_ranges(&self, other: &Self) -> bool {
+        /// `start-end perms`: up to the second space.
+        fn key(line: &[u8]) -> &[u8] {
+            let mut spaces = line.iter().enumerate().filter(|&(_, &c)| c == b' ');
+            match spaces.nth(1) {
+                Some((i, _)) => &line[..i],
+                None => line,
+            }
+        }
+        let mut a = self.buf[..self.len].split(|&c| c == b'\n');
+        let mut b = other.buf[..other.len].split(|&c| c == b'\n');
+        loop {
+            match (a.next(), b.next()) {
+                (None, None) => return true,
+                (Some(x), Some(y)) if key(x) == key(y) => {}
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// `VmSize` of /proc/self/status in bytes, read into `buf` without allocating.
+pub fn vm_size(buf: &mut [u8]) -> Option<u64> {
+    let n = read_into(c"/proc/self/status", buf)?;
+    let text = &buf[..n];
+    let key = b"VmSize:";
+    let at = text.windows(key.len()).position(|w| w == key)? + key.len();
+    let digits = text[at..]
+        .iter()
+        .skip_while(|c| c.is_ascii_whitespace())
+        .take_while(|c| c.is_ascii_digit());
+    let mut kb: Option<u64> = None;
+    for &c in digits {
+        kb = Some(kb.unwrap_or(0) * 10 + u64::from(c - b'0'));
+    }
+    kb.map(|kb| kb * 1024)
+}
+
+/// The type libc gives `RLIMIT_*` (glibc has its own enum type, musl an int).
+#[cfg(target_env = "gnu")]
+pub type Resource = libc::__rlimit_resource_t;
+#[cfg(not(target_env = "gnu"))]
+pub type Resource = libc::c_int;
+
+/// `setrlimit(resource, {cur: value, max: unchanged})`; true on success.
+/// Async-signal-safe: for forked children.
+pub fn set_soft_rlimit(resource: Resource, value: u64) -> bool {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a valid out-pointer and then a valid in-pointer.
+    unsafe {
+        if libc::getrlimit(resource, &mut lim) != 0 {
+            return false;
+        }
+        lim.rlim_cur = value as libc::rlim_t;
+        libc::setrlimit(resource, &lim) == 0
+    }
+}
+
+/// Becomes `nobody` (uid and gid 65534) if root, so rlimits that root ignores
+/// (`RLIMIT_MEMLOCK`) apply; true if unprivileged afterwards. Only for forked children.
+pub fn become_nobody() -> bool {
+    // SAFETY: plain credential calls, async-signal-safe.
+    unsafe {
+        if libc::geteuid() == 0 && (libc::setgid(65534) != 0 || libc::setuid(65534) != 0) {
+            return false;
+        }
+        libc::geteuid() != 0
+    }
 }
