@@ -442,9 +442,15 @@ fn fixed_noreplace_ignored_by_the_kernel_is_eexist_and_unmaps_the_stray() {
         let r = with_faults(&faults, || o.map_anonymous().map(|m| m.len()));
         assert_eq!(r.value, Err(Errno::EXIST));
         assert_eq!(r.hits[0], ONCE);
+        // One munmap of exactly the stray range, which the kernel ran (when not failed).
+        // Whether the range is unmapped afterwards cannot be checked by address: another
+        // test thread may map something there at once.
         assert_eq!(r.hits[1].calls, 1, "one munmap of the stray range");
-        assert_eq!(is_mapped(decoy, len), munmap_fails);
         if munmap_fails {
+            assert!(
+                is_mapped(decoy, len),
+                "a failed munmap leaves the stray range"
+            );
             // SAFETY: the decoy was made above and nothing refers to it.
             unsafe { raw::munmap(at(decoy), len) }.unwrap();
         }
@@ -475,9 +481,9 @@ fn drop_munmap_failure_leaks_the_pages_without_panicking() {
         assert_eq!(perms(base, len), ["rw-p"]);
         // SAFETY: the pages are still mapped (checked above) and owned by nobody now.
         assert_eq!(unsafe { read_raw(base, len) }, data);
-        // SAFETY: the leaked range; nothing refers to it any more.
+        // SAFETY: the leaked range; nothing refers to it any more. (Whether it is gone
+        // cannot be checked by address: another test thread may map there at once.)
         unsafe { raw::munmap(at(base), len) }.unwrap();
-        assert!(!is_mapped(base, len));
     }
 }
 
