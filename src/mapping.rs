@@ -501,10 +501,12 @@ impl Mapping {
         }
     }
 
-    /// Whether a file backs the mapping.
+    /// Whether a file backs the mapping, whose length bounds it: a real file, or the
+    /// hidden file of the first size the kernel gives shared anonymous memory. Pages
+    /// grown past it raise SIGBUS, so safe `remap` must not grow it.
     #[cfg(target_os = "linux")]
     fn file_backed(&self) -> bool {
-        matches!(self.backing, Backing::File { .. })
+        !matches!(self.backing, Backing::Anonymous { shared: false })
     }
 
     /// Bytes mapped, as asked for (the hidden alignment prefix and the page tail are
@@ -782,7 +784,10 @@ impl Mapping {
     /// kernel has no mapping to resize or would have none left. A file mapping cannot
     /// grow here (`EINVAL`): pages past the end of the file would raise SIGBUS through
     /// the safe slices, and only the caller can know the file is long enough; use
-    /// [`remap_file`](Self::remap_file).
+    /// [`remap_file`](Self::remap_file). Nor can a [`shared`](MapOptions::shared)
+    /// anonymous mapping (`EINVAL`): the kernel backs it with a hidden file of the size
+    /// first mapped, so grown pages would raise SIGBUS, and nothing can make that file
+    /// longer.
     #[cfg(target_os = "linux")]
     pub fn remap(&mut self, new_len: usize, flags: RemapFlags) -> Result<()> {
         if !(flags - RemapFlags::MAYMOVE).is_empty() {
@@ -930,7 +935,8 @@ impl Mapping {
     /// references, with protection `prot`, and the whole pages covering it must belong
     /// to that mapping (they are what Drop unmaps). If it was made from a file, the
     /// contract of [`MapOptions::map`] applies, and since `remap` cannot tell, it also
-    /// covers any range the mapping is grown to. On Windows the mapping is a view made
+    /// covers any range the mapping is grown to. Shared anonymous memory counts as a
+    /// file whose length cannot change: such a mapping must never be grown. On Windows the mapping is a view made
     /// by `MapViewOfFile(Ex)`, `bytes` starts less than
     /// [`allocation_granularity`](crate::allocation_granularity) bytes after the view's
     /// start (as `into_raw` gives), and Drop unmaps the whole view; a copy-on-write view

@@ -1321,6 +1321,45 @@ fn remap_rejects_bad_requests_with_einval() {
     assert!(empty.is_empty());
 }
 
+/// Shared anonymous memory is backed by a hidden file of the size first mapped: mremap
+/// can grow the mapping, but touching the grown pages raises SIGBUS (shown with raw
+/// calls in a child). So safe `remap` refuses to grow it (`EINVAL`), like a file
+/// mapping, and still shrinks it.
+#[test]
+fn remap_does_not_grow_shared_anonymous_memory() {
+    let p = page();
+    let exit = run_in_child(|| {
+        if !set_rlimit(libc::RLIMIT_CORE, 0) {
+            return step_failed(1);
+        }
+        let Ok(mut m) = MapOptions::new().len(p).shared().map_anonymous() else {
+            return step_failed(2);
+        };
+        let old = m.as_mut_ptr().cast();
+        // SAFETY: the pages are the Mapping's, which is forgotten: the raw calls own them.
+        let Ok(grown) = (unsafe { raw::mremap(old, p, 2 * p, RemapFlags::MAYMOVE, old) }) else {
+            return step_failed(3);
+        };
+        std::mem::forget(m);
+        // SAFETY: the grown range is mapped; the write is expected to raise SIGBUS.
+        unsafe { grown.cast::<u8>().add(p).write_volatile(1) };
+        0
+    });
+    assert_eq!(exit, ChildExit::Signaled(libc::SIGBUS));
+
+    let mut m = MapOptions::new()
+        .len(2 * p)
+        .shared()
+        .map_anonymous()
+        .unwrap();
+    m.fill(9);
+    assert_eq!(m.remap(3 * p, RemapFlags::MAYMOVE), Err(Errno::INVAL));
+    assert_eq!(m.len(), 2 * p);
+    m.remap(p, RemapFlags::MAYMOVE).unwrap();
+    assert_eq!(m.len(), p);
+    assert!(m.iter().all(|&b| b == 9));
+}
+
 /// Growing and shrinking with `MAYMOVE` keep the contents up to the smaller length; a
 /// file mapping with a hidden prefix shows the following file bytes when it grows.
 #[test]
