@@ -788,6 +788,13 @@ impl Mapping {
     /// anonymous mapping (`EINVAL`): the kernel backs it with a hidden file of the size
     /// first mapped, so grown pages would raise SIGBUS, and nothing can make that file
     /// longer.
+    ///
+    /// Growing fails with `EFAULT` once [`advise_range`](Self::advise_range) (or
+    /// [`advise_range_unchecked`](Self::advise_range_unchecked)) gave part of the
+    /// mapping advice the kernel records per region (`Random`, `Sequential`, `Normal`,
+    /// `DontDump`, `DoDump`, `DontFork`, ...): the kernel then holds the mapping as
+    /// several regions, and mremap grows only one. Shrinking still works, and advice that
+    /// makes the whole mapping alike again usually lets the kernel merge it back.
     #[cfg(target_os = "linux")]
     pub fn remap(&mut self, new_len: usize, flags: RemapFlags) -> Result<()> {
         if !(flags - RemapFlags::MAYMOVE).is_empty() {

@@ -1360,6 +1360,30 @@ fn remap_does_not_grow_shared_anonymous_memory() {
     assert!(m.iter().all(|&b| b == 9));
 }
 
+/// Advice the kernel records per region, given to part of a mapping, splits its region:
+/// growing the mapping then fails with `EFAULT` (mremap resizes one region), the mapping
+/// unchanged; shrinking works; the same advice over the whole mapping merges it back and
+/// growing works again. (Found by tests/model.rs; documented on `Mapping::remap`.)
+#[test]
+#[cfg_attr(
+    qemu,
+    ignore = "qemu-user returns success for madvise hints without passing them on; asserted natively"
+)]
+fn remap_grow_after_partial_advice_is_efault() {
+    let p = page();
+    let mut m = MapOptions::new().len(3 * p).map_anonymous().unwrap();
+    m.fill(4);
+    m.advise_range(Advice::Random, 0, 1).unwrap();
+    let at = m.as_ptr();
+    assert_eq!(m.remap(4 * p, RemapFlags::MAYMOVE), Err(Errno::FAULT));
+    assert_eq!((m.as_ptr(), m.len()), (at, 3 * p));
+    assert!(m.iter().all(|&b| b == 4));
+    m.remap(2 * p, RemapFlags::MAYMOVE).unwrap();
+    m.advise(Advice::Random).unwrap();
+    m.remap(4 * p, RemapFlags::MAYMOVE).unwrap();
+    assert!(m[..2 * p].iter().all(|&b| b == 4));
+}
+
 /// Growing and shrinking with `MAYMOVE` keep the contents up to the smaller length; a
 /// file mapping with a hidden prefix shows the following file bytes when it grows.
 #[test]
