@@ -61,9 +61,12 @@ impl<T: std::os::windows::io::AsRawHandle + ?Sized> MapFile for &mut T {
 /// `Errno::UNSUPPORTED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HugePages {
-    /// Transparent huge pages: the mapping is aligned to the huge page size and advised
-    /// `MADV_HUGEPAGE`, so the kernel can back it with huge pages as it faults in. Works
-    /// where THP is enabled in `madvise` or `always` mode; a hint, never an error.
+    /// Transparent huge pages: the mapping is advised `MADV_HUGEPAGE`, so the kernel
+    /// can back it with huge pages as it faults in, and anonymous memory (without
+    /// [`fixed_noreplace`](MapOptions::fixed_noreplace)) is aligned to the huge page
+    /// size. File mappings are placed by the kernel, which aligns them where the file
+    /// system can use huge pages (tmpfs with `huge=`). Works where THP is enabled in
+    /// `madvise` or `always` mode; a hint, never an error.
     Transparent,
     /// hugetlbfs pages (`MAP_HUGETLB`) of `1 << shift` bytes, put in the
     /// `MAP_HUGE_SHIFT` field; `shift` 0 means the system's default huge page size.

@@ -78,9 +78,14 @@ pub(crate) unsafe fn map(req: &Request) -> Result<(*mut c_void, Keep)> {
         }
     };
     let mut thp_align = 0;
+    let anonymous = matches!(req.backing, Backing::Anonymous { .. });
     match req.huge {
         Some(HugePages::Explicit { shift }) => flags |= MapFlags::huge_page_shift(shift),
-        Some(HugePages::Transparent) if req.at.is_none() => thp_align = thp_size(page_size()),
+        // Only anonymous memory is aligned by over-reserving and trimming: trimming the
+        // head of a file mapping would move its start to a later file offset.
+        Some(HugePages::Transparent) if req.at.is_none() && anonymous => {
+            thp_align = thp_size(page_size())
+        }
         _ => {}
     }
     if req.at.is_some() {
@@ -102,13 +107,16 @@ pub(crate) unsafe fn map(req: &Request) -> Result<(*mut c_void, Keep)> {
     // SAFETY: without FIXED the kernel picks free addresses; FIXED_NOREPLACE never
     // replaces a mapping. The caller's contract covers the file.
     let got = unsafe { raw::mmap(hint, reserve, req.prot, ty, flags, fd, req.offset)? };
-    if thp_align == 0 {
-        return Ok((got, Keep));
+    let base = if thp_align == 0 {
+        got
+    } else {
+        trim_to_alignment(got, reserve, req.map_len, thp_align)
+    };
+    if req.huge == Some(HugePages::Transparent) {
+        // A hint: kernels without THP say EINVAL, and the mapping is fine without it.
+        // SAFETY: MADV_HUGEPAGE does not change contents.
+        let _ = unsafe { raw::madvise(base, req.map_len, Advice::HugePage as u32) };
     }
-    let base = trim_to_alignment(got, reserve, req.map_len, thp_align);
-    // A hint: kernels without THP say EINVAL, and the mapping is fine without it.
-    // SAFETY: MADV_HUGEPAGE does not change contents.
-    let _ = unsafe { raw::madvise(base, req.map_len, Advice::HugePage as u32) };
     Ok((base, Keep))
 }
 
