@@ -69,8 +69,10 @@ pub enum HugePages {
     /// `madvise` or `always` mode; a hint, never an error.
     Transparent,
     /// hugetlbfs pages (`MAP_HUGETLB`) of `1 << shift` bytes, put in the
-    /// `MAP_HUGE_SHIFT` field; `shift` 0 means the system's default huge page size.
-    /// Fails with `ENOMEM` when no such pages are reserved.
+    /// `MAP_HUGE_SHIFT` field; `shift` 0 means the system's default huge page size,
+    /// which the crate reads from /proc/meminfo (an error if it cannot). Fails with
+    /// `ENOMEM` when no such pages are reserved, and with `EINVAL` together with
+    /// [`no_reserve`](MapOptions::no_reserve).
     Explicit {
         /// log2 of the page size: 21 for 2 MiB, 30 for 1 GiB.
         shift: u8,
@@ -186,7 +188,9 @@ impl MapOptions {
 
     /// `MAP_NORESERVE`: do not reserve swap space for the mapping. macOS: accepted, no
     /// effect (it never reserves swap); Windows: `Errno::UNSUPPORTED` (pagefile-backed
-    /// memory is committed when mapped).
+    /// memory is committed when mapped). Refused (`EINVAL`) with
+    /// [`HugePages::Explicit`]: unreserved huge pages raise SIGBUS when the pool is
+    /// empty at the first touch, which safe code must not be able to reach.
     pub const fn no_reserve(mut self) -> Self {
         self.no_reserve = true;
         self
@@ -393,7 +397,14 @@ impl MapOptions {
         let aligned_offset = self.offset - prefix as u64;
         self.offset.checked_add(len as u64).ok_or(Errno::OVERFLOW)?;
         let unit = match self.huge {
-            Some(HugePages::Explicit { shift }) => os::huge_unit(shift)?,
+            Some(HugePages::Explicit { shift }) => {
+                let unit = os::huge_unit(shift)?;
+                // Without a reservation a fault finds the pool empty and raises SIGBUS.
+                if self.no_reserve {
+                    return Err(Errno::INVAL);
+                }
+                unit
+            }
             _ => os::page_size(),
         };
         let bytes = prefix.checked_add(len).ok_or(Errno::NOMEM)?;

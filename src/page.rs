@@ -1,9 +1,12 @@
-//! The page size, read from the kernel once and cached.
+//! The page size, read from the kernel once and cached; and the default hugetlb page
+//! size, read when a mapping asks for it.
 //!
 //! Never a constant: aarch64 kernels run with 4K, 16K or 64K pages, ppc64 usually 64K,
 //! loongarch 16K. The value comes from `AT_PAGESZ` in the auxiliary vector, through
 //! `prctl(PR_GET_AUXV)` (Linux 6.4) or `/proc/self/auxv`; if neither can be read (no
 //! /proc, a seccomp policy) it is measured with `mprotect`, which needs no file system.
+//! The default huge page size (2 MiB or 1 GiB on x86_64, by boot option) has no such
+//! source: it is the `Hugepagesize:` line of /proc/meminfo.
 
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -152,6 +155,63 @@ pub(crate) fn from_probe() -> Result<usize> {
     found
 }
 
+/// The default hugetlb page size (what `MAP_HUGETLB` without a size field uses), from
+/// /proc/meminfo. Read at each call: only mappings asking for that size need it.
+pub(crate) fn default_huge_page_size() -> Result<usize> {
+    let mut buf = [0u8; 8192];
+    // SAFETY: the path is a valid C string; the descriptor is closed below.
+    let fd = unsafe { raw::openat(raw::AT_FDCWD, c"/proc/meminfo", OpenFlags::CLOEXEC, 0)? };
+    let mut filled = 0;
+    let result = loop {
+        // SAFETY: the destination is the unfilled tail of `buf`.
+        let r = unsafe { raw::read(fd, buf.as_mut_ptr().add(filled), buf.len() - filled) };
+        match r {
+            Ok(0) => break hugepagesize(&buf[..filled]),
+            Ok(n) => {
+                filled += n;
+                if filled == buf.len() {
+                    break hugepagesize(&buf);
+                }
+            }
+            Err(e) if e == Errno::INTR => {}
+            Err(e) => break Err(e),
+        }
+    };
+    // SAFETY: `fd` was opened above and is not used after this.
+    let _ = unsafe { raw::close(fd) };
+    result
+}
+
+/// The value of the `Hugepagesize:  2048 kB` line of /proc/meminfo, in bytes: a power
+/// of two of at least 4096, else `EINVAL`; `ENOENT` without such a line (no hugetlb).
+fn hugepagesize(meminfo: &[u8]) -> Result<usize> {
+    const KEY: &[u8] = b"\nHugepagesize:";
+    let at = meminfo
+        .windows(KEY.len())
+        .position(|w| w == KEY)
+        .ok_or(Errno::NOENT)?
+        + KEY.len();
+    let mut kb: usize = 0;
+    let mut digits = 0;
+    for &c in &meminfo[at..] {
+        match c {
+            b' ' | b'\t' if digits == 0 => {}
+            b'0'..=b'9' => {
+                kb = kb
+                    .checked_mul(10)
+                    .and_then(|k| k.checked_add(usize::from(c - b'0')))
+                    .ok_or(Errno::INVAL)?;
+                digits += 1;
+            }
+            _ => break,
+        }
+    }
+    if digits == 0 {
+        return Err(Errno::INVAL);
+    }
+    valid(kb.checked_mul(1024).ok_or(Errno::INVAL)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +242,32 @@ mod tests {
         match from_prctl() {
             Ok(n) => assert_eq!(n, expected()),
             Err(e) => assert_eq!(e, Errno::INVAL, "unexpected error {e}"),
+        }
+    }
+
+    #[test]
+    fn hugepagesize_line_is_parsed() {
+        let text =
+            b"MemTotal: 1 kB\nHugePages_Surp: 0\nHugepagesize:       2048 kB\nHugetlb: 0 kB\n";
+        assert_eq!(hugepagesize(text), Ok(2 << 20));
+        assert_eq!(hugepagesize(b"\nHugepagesize:\t1048576 kB\n"), Ok(1 << 30));
+        assert_eq!(hugepagesize(b"MemTotal: 1 kB\n"), Err(Errno::NOENT));
+        assert_eq!(hugepagesize(b"\nHugepagesize: kB\n"), Err(Errno::INVAL));
+        assert_eq!(hugepagesize(b"\nHugepagesize: 3 kB\n"), Err(Errno::INVAL));
+        let huge = b"\nHugepagesize: 99999999999999999999999 kB\n";
+        assert_eq!(hugepagesize(huge), Err(Errno::INVAL));
+    }
+
+    #[test]
+    fn default_huge_page_size_matches_meminfo() {
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
+        let want = meminfo
+            .lines()
+            .find_map(|l| l.strip_prefix("Hugepagesize:"))
+            .map(|v| v.trim().trim_end_matches(" kB").parse::<usize>().unwrap() * 1024);
+        match want {
+            Some(n) => assert_eq!(default_huge_page_size(), Ok(n)),
+            None => assert_eq!(default_huge_page_size(), Err(Errno::NOENT)),
         }
     }
 

@@ -457,6 +457,64 @@ fn fixed_noreplace_ignored_by_the_kernel_is_eexist_and_unmaps_the_stray() {
     }
 }
 
+/// hugetlb mappings are rounded up to whole huge pages by the kernel, and munmap and
+/// mprotect of them must cover whole huge pages. No huge pages need be reserved: mmap
+/// is answered with the address of a decoy mapping of one huge page, and the test
+/// watches the length Drop unmaps and `protect` changes: one whole huge page, for an
+/// explicit size and for the default size (`shift` 0, read from /proc/meminfo). (Before
+/// the fix, the default size used small pages: Drop's munmap failed with EINVAL and the
+/// huge page leaked; found by the fuzz target.)
+#[test]
+#[cfg_attr(
+    qemu,
+    ignore = "seccomp is not available under qemu-user; runs natively"
+)]
+fn explicit_huge_pages_are_unmapped_in_whole_huge_pages() {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
+    let default = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("Hugepagesize:"))
+        .map(|v| v.trim().trim_end_matches(" kB").parse::<usize>().unwrap() * 1024)
+        .expect("a Hugepagesize line");
+    for (huge, size) in [
+        (HugePages::SIZE_2MB, 2 << 20),
+        (HugePages::Explicit { shift: 0 }, default),
+    ] {
+        let HugePages::Explicit { shift } = huge else {
+            unreachable!()
+        };
+        let decoy = common::map_anon(size, rw()).addr();
+        let flags = rawmap::MapType::Private as u32
+            | rawmap::MapFlags::ANONYMOUS.bits()
+            | rawmap::MapFlags::huge_page_shift(shift).bits();
+        let faults = [
+            Fault::new(nr::MMAP, Errno::INVAL)
+                .arg(3, flags as usize)
+                .returning(decoy),
+            Fault::watch(nr::MPROTECT).ptr(0, at(decoy)).arg(1, size),
+            Fault::watch(nr::MUNMAP).ptr(0, at(decoy)).arg(1, size),
+        ];
+        let o = MapOptions::new().len(3 * page() + 1).huge_pages(huge);
+        let r = with_faults(&faults, || {
+            let mut m = o.map_anonymous()?;
+            let len = m.len();
+            m.protect(ProtFlags::READ)?;
+            drop(m);
+            Ok::<_, Errno>(len)
+        });
+        assert_eq!(r.value, Ok(3 * page() + 1), "{huge:?}");
+        assert_eq!(r.hits[0], ONCE, "{huge:?}: the mmap");
+        assert_eq!(
+            r.hits[1].calls, 1,
+            "{huge:?}: mprotect of one whole huge page"
+        );
+        assert_eq!(
+            r.hits[2].calls, 1,
+            "{huge:?}: munmap of one whole huge page"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // munmap
 // ---------------------------------------------------------------------------------------

@@ -513,6 +513,22 @@ fn hugetlb_without_reserved_pages_is_enomem() {
     });
 }
 
+/// `no_reserve` with explicit huge pages is refused before any mmap: unreserved
+/// hugetlb pages raise SIGBUS at the first touch when the pool is empty (as it is on a
+/// machine with no huge pages reserved, where the kernel would grant the mapping).
+#[test]
+fn no_reserve_with_explicit_huge_pages_is_einval() {
+    for huge in [HugePages::SIZE_2MB, HugePages::Explicit { shift: 0 }] {
+        anon_fails_without_leak(Errno::INVAL, || {
+            MapOptions::new()
+                .len(page())
+                .huge_pages(huge)
+                .no_reserve()
+                .map_anonymous()
+        });
+    }
+}
+
 /// Transparent huge pages: the mapping starts on a huge-page boundary (the crate
 /// over-reserves and trims), works, and leaves nothing behind when dropped.
 #[test]

@@ -37,12 +37,14 @@ pub(crate) fn granularity() -> usize {
     page_size()
 }
 
-/// The size of a hugetlbfs page of `1 << shift` bytes (0: the default size, which the
-/// kernel picks; rounding to the base page is then all the crate can do).
+/// The size of a hugetlbfs page of `1 << shift` bytes (0: the default size, from
+/// /proc/meminfo). The kernel rounds the mapping up to whole huge pages, and munmap,
+/// mprotect and mremap of it need whole huge pages too: `map_len` must be exact, or
+/// Drop's munmap fails and the pages leak.
 pub(crate) fn huge_unit(shift: u8) -> Result<usize> {
     let page = page_size();
     if shift == 0 {
-        return Ok(page);
+        return crate::page::default_huge_page_size();
     }
     Ok(1usize
         .checked_shl(u32::from(shift))
