@@ -24,8 +24,9 @@
 //! to the file; shrinking a file discards even private copies of pages past the new
 //! end; mremap keeps page contents, including bytes past the length in the last page.
 //!
-//! Cases: `RAWMAP_MODEL_CASES` (default 2500: about 17 s in a debug build on a 2-core
-//! machine), e.g. `RAWMAP_MODEL_CASES=100000 cargo test --release --test model`.
+//! Cases: `RAWMAP_MODEL_CASES` (default 2500: 12-17 s in a debug build on a 2-core
+//! machine; 250 under qemu-user), e.g.
+//! `RAWMAP_MODEL_CASES=100000 cargo test --release --test model`.
 //! proptest shrinks a failure to a minimal sequence and saves its seed under
 //! `proptest-regressions/`.
 #![cfg(target_os = "linux")]
@@ -40,8 +41,9 @@ use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestR
 use rawmap::fd::AsRawFd;
 use rawmap::{Advice, Errno, File, MapOptions, Mapping, MemfdFlags, ProtFlags, RemapFlags, raw};
 
-/// Cases when `RAWMAP_MODEL_CASES` is not set.
-const DEFAULT_CASES: u32 = 2500;
+/// Cases when `RAWMAP_MODEL_CASES` is not set (fewer under qemu-user, which runs these
+/// syscalls about ten times slower: there the run checks the plumbing).
+const DEFAULT_CASES: u32 = if cfg!(qemu) { 250 } else { 2500 };
 /// Most operations in one case.
 const MAX_OPS: usize = 40;
 /// Most files and mappings alive at once.
