@@ -160,3 +160,54 @@ impl From<Errno> for std::io::Error {
         std::io::Error::from_raw_os_error(i32::from(e.raw()))
     }
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    //! The errno tables and formatting, without syscalls (Miri runs these).
+    extern crate std;
+    use super::*;
+    use std::format;
+    use std::string::ToString;
+
+    #[test]
+    fn known_values_have_names_and_messages() {
+        assert_eq!(Errno::INVAL.name(), Some("EINVAL"));
+        assert_eq!(Errno::INVAL.message(), Some("Invalid argument"));
+        assert_eq!(Errno::NOMEM.name(), Some("ENOMEM"));
+        assert_eq!(Errno::TOOBIG.name(), Some("E2BIG"));
+        assert_eq!(Errno::INVAL.to_string(), "EINVAL: Invalid argument");
+        assert_eq!(format!("{:?}", Errno::NOMEM), "Errno(ENOMEM)");
+    }
+
+    #[test]
+    fn every_table_entry_round_trips() {
+        use crate::linux::sys::errno::CODES;
+        for &code in CODES.iter() {
+            let e = Errno::new(code).expect("no zero in the table");
+            assert_eq!(e.raw(), code);
+            let name = e.name().expect("every code has a name");
+            assert!(name.starts_with('E') && name.len() > 1, "{name}");
+            assert!(e.to_string().starts_with(name));
+        }
+    }
+
+    #[test]
+    fn unknown_values_format_as_numbers() {
+        let e = Errno::new(4000).unwrap();
+        assert_eq!(e.name(), None);
+        assert_eq!(e.message(), None);
+        assert_eq!(e.to_string(), "errno 4000");
+        assert_eq!(format!("{e:?}"), "Errno(4000)");
+        assert_eq!(Errno::new(0), None);
+        assert_eq!(Errno::from_kernel(0).raw(), 1);
+    }
+
+    #[test]
+    fn packed_table_lookup_is_bounds_checked() {
+        let ends = [3u16, 5];
+        assert_eq!(entry("abcde", &ends, 0), Some("abc"));
+        assert_eq!(entry("abcde", &ends, 1), Some("de"));
+        assert_eq!(entry("abcde", &ends, 2), None);
+        assert_eq!(entry("abc", &[3, 9], 1), None);
+    }
+}

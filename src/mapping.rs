@@ -389,13 +389,8 @@ impl MapOptions {
         if len == 0 {
             return Ok(Mapping::empty(prot));
         }
-        if len > isize::MAX as usize {
-            return Err(Errno::NOMEM);
-        }
         let granularity = os::granularity();
-        let prefix = (self.offset % granularity as u64) as usize;
-        let aligned_offset = self.offset - prefix as u64;
-        self.offset.checked_add(len as u64).ok_or(Errno::OVERFLOW)?;
+        let (prefix, aligned_offset) = split_offset(self.offset, len, granularity)?;
         let unit = match self.huge {
             Some(HugePages::Explicit { shift }) => {
                 let unit = os::huge_unit(shift)?;
@@ -454,6 +449,45 @@ impl MapOptions {
             keep,
         })
     }
+}
+
+// The range arithmetic, as plain functions of numbers: the methods call these, and the
+// unit tests below (which Miri runs) check them without any syscall.
+
+/// Where a mapping of `len` bytes (not 0) from file `offset` starts: the hidden prefix
+/// before `offset` in its first `granularity` unit, and the aligned offset the backend
+/// is given. `ENOMEM` for a length no Rust object may have, `EOVERFLOW` if
+/// `offset + len` passes `u64::MAX`.
+fn split_offset(offset: u64, len: usize, granularity: usize) -> Result<(usize, u64)> {
+    if len > isize::MAX as usize {
+        return Err(Errno::NOMEM);
+    }
+    let prefix = (offset % granularity as u64) as usize;
+    offset.checked_add(len as u64).ok_or(Errno::OVERFLOW)?;
+    Ok((prefix, offset - prefix as u64))
+}
+
+/// `offset + len <= total`, without overflow: the rule for every range a method takes.
+fn in_bounds(offset: usize, len: usize, total: usize) -> bool {
+    offset.checked_add(len).is_some_and(|end| end <= total)
+}
+
+/// The whole pages covering bytes `[offset, offset + len)` of data that starts `prefix`
+/// bytes after the mapping's first byte: where they start (counted from that first
+/// byte, which is page-aligned) and how long they are. Only for ranges [`in_bounds`] of
+/// a mapping, so nothing overflows.
+fn page_span(prefix: usize, offset: usize, len: usize, page: usize) -> (usize, usize) {
+    let start = prefix + offset;
+    let aligned = start - start % page;
+    (aligned, start + len - aligned)
+}
+
+/// The mapping a caller hands over as `len` bytes (not 0) at `addr`: the hidden prefix
+/// back to the `granularity` boundary the mapping starts on, and the length of the
+/// whole pages from there that cover the bytes.
+fn covering_pages(addr: usize, len: usize, granularity: usize, page: usize) -> (usize, usize) {
+    let prefix = addr % granularity;
+    (prefix, (prefix + len).next_multiple_of(page))
 }
 
 /// Which pages of a mapping are in RAM (see [`Mapping::residency`]).
@@ -606,9 +640,10 @@ impl Mapping {
 
     /// `offset + len <= self.len`, without overflow.
     fn check_range(&self, offset: usize, len: usize) -> Result<()> {
-        match offset.checked_add(len) {
-            Some(end) if end <= self.len => Ok(()),
-            _ => Err(Errno::INVAL),
+        if in_bounds(offset, len, self.len) {
+            Ok(())
+        } else {
+            Err(Errno::INVAL)
         }
     }
 
@@ -619,10 +654,9 @@ impl Mapping {
         if len == 0 {
             return Ok(None);
         }
-        let start = self.prefix + offset;
-        let aligned = start - start % os::page_size();
-        let ptr = self.base.as_ptr().wrapping_add(aligned).cast::<c_void>();
-        Ok(Some((ptr, start + len - aligned)))
+        let (first, span) = page_span(self.prefix, offset, len, os::page_size());
+        let ptr = self.base.as_ptr().wrapping_add(first).cast::<c_void>();
+        Ok(Some((ptr, span)))
     }
 
     /// Every page of the mapping, for whole-mapping syscalls.
@@ -968,9 +1002,13 @@ impl Mapping {
             return Self::empty(prot);
         }
         let start = bytes.cast::<u8>();
-        let prefix = start.as_ptr().addr() % os::granularity();
         // The caller guarantees the pages are mapped, so this cannot overflow.
-        let map_len = (prefix + len).next_multiple_of(os::page_size());
+        let (prefix, map_len) = covering_pages(
+            start.as_ptr().addr(),
+            len,
+            os::granularity(),
+            os::page_size(),
+        );
         let base = NonNull::new(start.as_ptr().wrapping_sub(prefix)).unwrap_or(start);
         Self {
             base,
@@ -1013,5 +1051,94 @@ impl core::ops::DerefMut for Mapping {
 impl AsRef<[u8]> for Mapping {
     fn as_ref(&self) -> &[u8] {
         self.as_slice()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The range arithmetic without syscalls (Miri runs these: `cargo miri test --lib`).
+    use super::*;
+
+    /// Page sizes Linux uses (4K, 16K, 64K), and a few offsets around their multiples.
+    const PAGES: [usize; 3] = [4096, 16384, 65536];
+
+    fn near_pages(page: usize) -> [usize; 7] {
+        [0, 1, page - 1, page, page + 1, 3 * page - 1, 3 * page]
+    }
+
+    #[test]
+    fn split_offset_hides_the_prefix_and_checks_the_end() {
+        for unit in PAGES {
+            for off in near_pages(unit) {
+                let (prefix, aligned) = split_offset(off as u64, 1, unit).unwrap();
+                assert_eq!(prefix as u64 + aligned, off as u64);
+                assert_eq!(aligned % unit as u64, 0);
+                assert!(prefix < unit);
+            }
+            let high = u64::MAX - 5;
+            assert_eq!(
+                split_offset(high, 5, unit),
+                Ok(((high % unit as u64) as usize, high - high % unit as u64))
+            );
+            assert_eq!(split_offset(high, 6, unit), Err(Errno::OVERFLOW));
+            assert_eq!(
+                split_offset(0, isize::MAX as usize + 1, unit),
+                Err(Errno::NOMEM)
+            );
+            assert_eq!(split_offset(u64::MAX, usize::MAX, unit), Err(Errno::NOMEM));
+            assert!(split_offset(0, isize::MAX as usize, unit).is_ok());
+        }
+    }
+
+    #[test]
+    fn in_bounds_never_overflows() {
+        assert!(in_bounds(0, 0, 0));
+        assert!(in_bounds(10, 0, 10));
+        assert!(!in_bounds(11, 0, 10));
+        assert!(in_bounds(3, 7, 10));
+        assert!(!in_bounds(3, 8, 10));
+        assert!(!in_bounds(usize::MAX, 1, usize::MAX));
+        assert!(!in_bounds(1, usize::MAX, usize::MAX));
+        assert!(in_bounds(0, usize::MAX, usize::MAX));
+        assert!(in_bounds(usize::MAX, 0, usize::MAX));
+    }
+
+    #[test]
+    fn page_span_covers_exactly_the_touched_pages() {
+        let step = if cfg!(miri) { 1021 } else { 97 };
+        for page in PAGES {
+            for prefix in [0, 1, page / 2, page - 1, 3 * page + 5] {
+                for off in (0..3 * page).step_by(step).chain(near_pages(page)) {
+                    for len in [1, 2, page - 1, page, page + 1, 2 * page] {
+                        let (first, span) = page_span(prefix, off, len, page);
+                        let (lo, hi) = (prefix + off, prefix + off + len);
+                        assert_eq!(first % page, 0);
+                        assert!(first <= lo && lo - first < page, "starts in the first page");
+                        assert_eq!(first + span, hi, "ends at the last byte");
+                        // Whole pages from the first: the syscall rounds the end up.
+                        assert_eq!(span.div_ceil(page), hi.div_ceil(page) - lo / page);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn covering_pages_round_out_to_whole_pages() {
+        for page in PAGES {
+            // Linux: granularity is the page; Windows: 64 KiB over 4 KiB pages.
+            for granularity in [page, 65536usize.max(page)] {
+                for addr in near_pages(granularity).map(|a| a + 7 * granularity) {
+                    for len in [1, page - 1, page, page + 1, 5 * page + 3] {
+                        let (prefix, map_len) = covering_pages(addr, len, granularity, page);
+                        assert_eq!((addr - prefix) % granularity, 0);
+                        assert!(prefix < granularity);
+                        assert_eq!(map_len % page, 0);
+                        assert!(map_len >= prefix + len);
+                        assert!(map_len - (prefix + len) < page, "no page too many");
+                    }
+                }
+            }
+        }
     }
 }

@@ -214,6 +214,8 @@ fn hugepagesize(meminfo: &[u8]) -> Result<usize> {
 
 #[cfg(test)]
 mod tests {
+    // The tests use std even when the crate is built without it.
+    extern crate std;
     use super::*;
 
     fn expected() -> usize {
@@ -222,21 +224,25 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "makes syscalls: inline asm, which Miri cannot run")]
     fn cached_value_matches_libc() {
         assert_eq!(page_size(), expected());
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "makes syscalls: inline asm, which Miri cannot run")]
     fn proc_auxv_matches_libc() {
         assert_eq!(from_proc(), Ok(expected()));
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "makes syscalls: inline asm, which Miri cannot run")]
     fn probe_matches_libc() {
         assert_eq!(from_probe(), Ok(expected()));
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "makes syscalls: inline asm, which Miri cannot run")]
     fn prctl_matches_libc_or_is_unsupported() {
         // PR_GET_AUXV exists since Linux 6.4; older kernels and qemu-user say EINVAL.
         match from_prctl() {
@@ -259,6 +265,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "makes syscalls: inline asm, which Miri cannot run")]
     fn default_huge_page_size_matches_meminfo() {
         let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap();
         let want = meminfo

@@ -35,3 +35,23 @@ pub(crate) fn check(ret: isize) -> Result<usize> {
 pub(crate) fn check_unit(ret: isize) -> Result<()> {
     check(ret).map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    //! Return-value decoding, without syscalls (Miri runs these).
+    use super::*;
+
+    #[test]
+    fn check_decodes_the_error_range() {
+        assert_eq!(check(0), Ok(0));
+        assert_eq!(check(42), Ok(42));
+        assert_eq!(check(-1).map_err(Errno::raw), Err(1));
+        assert_eq!(check(-4095).map_err(Errno::raw), Err(4095));
+        // Addresses in the top 4 KiB are errors; anything below is a value (mmap can
+        // return "negative" addresses on 32-bit targets).
+        assert_eq!(check(-4096), Ok(-4096isize as usize));
+        assert_eq!(check(isize::MIN), Ok(isize::MIN as usize));
+        assert_eq!(check_unit(-22).map_err(Errno::raw), Err(22));
+        assert_eq!(check_unit(7), Ok(()));
+    }
+}

@@ -132,9 +132,7 @@ fn thp_size(page: usize) -> usize {
 /// Unmaps the parts of `[got, got + reserve)` outside the first `align`-aligned span of
 /// `len` bytes, and returns that span's start.
 fn trim_to_alignment(got: *mut c_void, reserve: usize, len: usize, align: usize) -> *mut c_void {
-    let start = got.addr().next_multiple_of(align);
-    let head = start - got.addr();
-    let tail = reserve - head - len;
+    let (head, tail) = trim_spans(got.addr(), reserve, len, align);
     let span = got.wrapping_byte_add(head);
     // SAFETY: head and tail lie inside the reservation just made and are referenced by
     // nothing; an error leaves them mapped but unused, which costs only address space.
@@ -147,6 +145,13 @@ fn trim_to_alignment(got: *mut c_void, reserve: usize, len: usize, align: usize)
         }
     }
     span
+}
+
+/// How an over-reservation `[got, got + reserve)` splits around its first
+/// `align`-aligned span of `len` bytes: the bytes before the span and after it.
+fn trim_spans(got: usize, reserve: usize, len: usize, align: usize) -> (usize, usize) {
+    let head = got.next_multiple_of(align) - got;
+    (head, reserve - head - len)
 }
 
 /// `munmap`.
@@ -271,4 +276,33 @@ pub(crate) fn is_verity(fd: Handle) -> Result<bool> {
     let st = crate::fd::statx(fd)?;
     Ok(st.stx_attributes_mask & raw::STATX_ATTR_VERITY != 0
         && st.stx_attributes & raw::STATX_ATTR_VERITY != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The alignment arithmetic without syscalls (Miri runs these).
+    use super::*;
+
+    #[test]
+    fn trim_spans_leave_an_aligned_span_inside_the_reservation() {
+        for page in [4096, 16384, 65536] {
+            let align = thp_size(page);
+            for got in [align, align + page, 2 * align - page, 3 * align + 5 * page] {
+                for len in [page, 3 * page, align, align + page] {
+                    let reserve = len + align;
+                    let (head, tail) = trim_spans(got, reserve, len, align);
+                    assert_eq!((got + head) % align, 0);
+                    assert_eq!(head + len + tail, reserve);
+                    assert!(head < align);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn thp_size_is_one_page_table() {
+        assert_eq!(thp_size(4096), 2 << 20);
+        assert_eq!(thp_size(16384), 32 << 20);
+        assert_eq!(thp_size(65536), 512 << 20);
+    }
 }
