@@ -13,6 +13,9 @@
 # Environment knobs:
 #   RAWMAP_SKIP_QEMU=1     do not run (or install for) the qemu-user cross steps; they
 #                          are reported as SKIP, never as passed.
+#   RAWMAP_FUZZ_SECONDS=N  how long the fuzz step runs (default 60).
+#   RAWMAP_MODEL_CASES=N   cases of the model-based test (tests/model.rs; default 2500,
+#                          250 under qemu-user).
 #   RAWMAP_NO_INSTALL=1    install nothing; steps whose tools are missing are SKIPped.
 #   RAWMAP_STRICT=1        count a skipped step as a failure (for CI that must run all).
 #
@@ -24,6 +27,12 @@
 # not in .cargo/config.toml, so a build on real arm64/riscv64 hardware is not marked as
 # emulated): tests use it to check ABI plumbing instead of kernel semantics that
 # qemu-user does not implement. Linker and runner per target are in .cargo/config.toml.
+# qemu-user has no seccomp, so the fault-injection tests (tests/faults.rs,
+# tests/page_size_faults.rs) are ignored there; the summary names them, and they run in
+# the native steps (test, test-no-default, test-musl).
+#
+# The miri and fuzz steps use the nightly toolchain. Miri cannot run inline asm, so it
+# runs the library's unit tests that make no syscall; cargo-fuzz needs libFuzzer.
 
 set -euo pipefail
 
@@ -40,8 +49,12 @@ export RUST_BACKTRACE="${RUST_BACKTRACE:-1}"
 # ---------------------------------------------------------------------------------------
 
 STEPS=(fmt clippy clippy-no-default clippy-cross doc test test-no-default test-musl
-    test-aarch64 test-riscv64 test-windows check-macos-x86_64 check-macos-aarch64 tour
-    tour-aarch64 tour-riscv64 nostd-x86_64 nostd-aarch64 nostd-riscv64 bench-build)
+    test-aarch64 test-riscv64 miri fuzz test-windows check-macos-x86_64 check-macos-aarch64
+    tour tour-aarch64 tour-riscv64 nostd-x86_64 nostd-aarch64 nostd-riscv64 bench-build)
+
+# The fuzz target and how long it runs.
+FUZZ_TARGET=options_and_ranges
+FUZZ_SECONDS=${RAWMAP_FUZZ_SECONDS:-60}
 
 # The two cross targets: their asm (src/linux/arch/) is only compiled there.
 CROSS=(--target aarch64-unknown-linux-gnu --target riscv64gc-unknown-linux-gnu)
@@ -58,6 +71,8 @@ declare -A DESCRIBE=(
     [test-musl]="cargo test --no-fail-fast --target x86_64-unknown-linux-musl"
     [test-aarch64]="cargo test --no-fail-fast --target aarch64-unknown-linux-gnu (qemu-user, --cfg qemu)"
     [test-riscv64]="cargo test --no-fail-fast --target riscv64gc-unknown-linux-gnu (qemu-user, --cfg qemu)"
+    [miri]="cargo +nightly miri test --lib (range arithmetic, errno tables; syscall tests ignored)"
+    [fuzz]="cargo +nightly fuzz run $FUZZ_TARGET -s none -- -max_total_time=$FUZZ_SECONDS"
     [tour]="cargo run --example tour"
     [tour-aarch64]="cargo run --example tour --target aarch64-unknown-linux-gnu (qemu-user)"
     [tour-riscv64]="cargo run --example tour --target riscv64gc-unknown-linux-gnu (qemu-user)"
@@ -78,6 +93,9 @@ declare -A DESCRIBE=(
 #   benches               a benches/*.rs file to compile
 #   qemu                  not disabled by RAWMAP_SKIP_QEMU
 #   host:ARCH / nothost:ARCH   the machine is (is not) ARCH, as `uname -m` says
+#   nightly               the nightly toolchain (rustup)
+#   nightly-component:NAME     a rustup component of the nightly toolchain
+#   cargo-fuzz            the cargo-fuzz subcommand (cargo install)
 # Whatever compiles build.rs or a test binary links with the host C compiler, and the
 # gcc package alone (without recommends) does not bring libc6-dev.
 HOST_CC="cmd:cc:gcc file:/usr/include/stdio.h:libc6-dev"
@@ -107,6 +125,8 @@ declare -A NEEDS=(
         file:/usr/lib/wine/wine64:wine64"
     [check-macos-x86_64]="component:clippy $HOST_CC target:x86_64-apple-darwin"
     [check-macos-aarch64]="component:clippy $HOST_CC target:aarch64-apple-darwin"
+    [miri]="nightly nightly-component:miri nightly-component:rust-src $HOST_CC"
+    [fuzz]="nightly cargo-fuzz $HOST_CC cmd:c++:g++"
 )
 # The example steps need what the test step of the same target needs.
 NEEDS[tour-aarch64]=${NEEDS[test-aarch64]}
@@ -130,6 +150,8 @@ step_command() {
     test-musl) cargo test --no-fail-fast --target x86_64-unknown-linux-musl ;;
     test-aarch64) qemu_test aarch64-unknown-linux-gnu ;;
     test-riscv64) qemu_test riscv64gc-unknown-linux-gnu ;;
+    miri) cargo +nightly miri test --lib ;;
+    fuzz) cargo +nightly fuzz run "$FUZZ_TARGET" -s none -- -max_total_time="$FUZZ_SECONDS" ;;
     tour) cargo run --example tour ;;
     tour-aarch64) cargo run --example tour --target aarch64-unknown-linux-gnu ;;
     tour-riscv64) cargo run --example tour --target riscv64gc-unknown-linux-gnu ;;
@@ -235,6 +257,15 @@ have() {
     qemu) [[ "${RAWMAP_SKIP_QEMU:-0}" != 1 ]] ;;
     host) [[ "$(uname -m)" == "$rest" ]] ;;
     nothost) [[ "$(uname -m)" != "$rest" ]] ;;
+    nightly) rustup run nightly rustc --version >/dev/null 2>&1 ;;
+    nightly-component)
+        case "$rest" in
+        miri) cargo +nightly miri --version >/dev/null 2>&1 ;;
+        *) rustup component list --toolchain nightly --installed 2>/dev/null |
+            grep -q "^$rest" ;;
+        esac
+        ;;
+    cargo-fuzz) cargo fuzz --version >/dev/null 2>&1 ;;
     esac
 }
 
@@ -297,6 +328,53 @@ rustup_add() {
     done
 }
 
+# Installs the nightly toolchain (minimal profile); records a failure.
+nightly_install() {
+    local why=""
+    if [[ "${RAWMAP_NO_INSTALL:-0}" == 1 ]]; then
+        why="RAWMAP_NO_INSTALL=1"
+    elif ! command -v rustup >/dev/null 2>&1; then
+        why="rustup not found"
+    fi
+    if [[ -n "$why" ]]; then
+        INSTALL_ERROR[nightly]="cannot install the nightly toolchain: $why"
+        return 0
+    fi
+    banner "rustup toolchain install nightly --profile minimal"
+    rustup toolchain install nightly --profile minimal </dev/null ||
+        INSTALL_ERROR[nightly]="rustup toolchain install nightly failed"
+}
+
+# Adds components to the nightly toolchain; records failures.
+nightly_component_add() {
+    local name why=""
+    if [[ "${RAWMAP_NO_INSTALL:-0}" == 1 ]]; then
+        why="RAWMAP_NO_INSTALL=1"
+    elif ! rustup run nightly rustc --version >/dev/null 2>&1; then
+        why="no nightly toolchain${INSTALL_ERROR[nightly]:+ (${INSTALL_ERROR[nightly]})}"
+    fi
+    for name in "$@"; do
+        if [[ -n "$why" ]]; then
+            INSTALL_ERROR[nightly-$name]="cannot add nightly component $name: $why"
+        else
+            banner "rustup component add --toolchain nightly $name"
+            rustup component add --toolchain nightly "$name" </dev/null ||
+                INSTALL_ERROR[nightly-$name]="rustup component add --toolchain nightly $name failed"
+        fi
+    done
+}
+
+# Installs cargo-fuzz from crates.io; records a failure.
+cargo_fuzz_install() {
+    if [[ "${RAWMAP_NO_INSTALL:-0}" == 1 ]]; then
+        INSTALL_ERROR[cargo-fuzz]="cannot install cargo-fuzz: RAWMAP_NO_INSTALL=1"
+        return 0
+    fi
+    banner "cargo install cargo-fuzz --locked"
+    cargo install cargo-fuzz --locked </dev/null ||
+        INSTALL_ERROR[cargo-fuzz]="cargo install cargo-fuzz failed"
+}
+
 # Why requirement $1 is unmet (call only when `have` said no).
 reason() {
     local kind=${1%%:*} rest=${1#*:} what pkg
@@ -311,6 +389,11 @@ reason() {
     qemu) echo "RAWMAP_SKIP_QEMU=1 is set" ;;
     host) echo "runs $rest binaries natively, and this machine is $(uname -m)" ;;
     nothost) echo "this machine is $rest: the native test steps already run these tests" ;;
+    nightly) echo "${INSTALL_ERROR[nightly]:-the nightly toolchain is missing}" ;;
+    nightly-component)
+        echo "${INSTALL_ERROR[nightly-$rest]:-nightly component $rest is missing}"
+        ;;
+    cargo-fuzz) echo "${INSTALL_ERROR[cargo-fuzz]:-cargo-fuzz is not installed}" ;;
     esac
 }
 
@@ -332,7 +415,8 @@ if ! command -v cargo >/dev/null 2>&1 || ! command -v rustc >/dev/null 2>&1; the
     NO_RUST="cargo/rustc not found on PATH: install Rust (https://rustup.rs) first"
     loud "$NO_RUST"
 fi
-declare -A want_pkg=() want_target=() want_component=()
+declare -A want_pkg=() want_target=() want_component=() want_nightly_component=()
+want_nightly=0 want_cargo_fuzz=0
 for step in "${SELECTED[@]}"; do
     # A step ruled out by the machine or RAWMAP_SKIP_QEMU needs nothing installed.
     ruled_out=0
@@ -352,6 +436,9 @@ for step in "${SELECTED[@]}"; do
         cmd:* | file:*) want_pkg[${need##*:}]=1 ;;
         target:*) want_target[${need#target:}]=1 ;;
         component:*) want_component[${need#component:}]=1 ;;
+        nightly) want_nightly=1 ;;
+        nightly-component:*) want_nightly_component[${need#nightly-component:}]=1 ;;
+        cargo-fuzz) want_cargo_fuzz=1 ;;
         esac
     done
 done
@@ -359,6 +446,10 @@ if [[ -z "$NO_RUST" ]]; then
     [[ ${#want_pkg[@]} -eq 0 ]] || apt_install "${!want_pkg[@]}"
     [[ ${#want_target[@]} -eq 0 ]] || rustup_add target "${!want_target[@]}"
     [[ ${#want_component[@]} -eq 0 ]] || rustup_add component "${!want_component[@]}"
+    ((want_nightly == 0)) || nightly_install
+    [[ ${#want_nightly_component[@]} -eq 0 ]] ||
+        nightly_component_add "${!want_nightly_component[@]}"
+    ((want_cargo_fuzz == 0)) || cargo_fuzz_install
 fi
 
 # Decide, after installing, which steps must be skipped and why.
@@ -393,6 +484,10 @@ echo "setup took ${setup_secs}s"
 # Run the steps.
 # ---------------------------------------------------------------------------------------
 
+# Each step's output is also kept, so the summary can name what qemu-user ignored.
+LOGDIR=$(mktemp -d)
+trap 'rm -rf "$LOGDIR"' EXIT
+
 RESULT=() SECS=()
 for step in "${SELECTED[@]}"; do
     if [[ -n "$NO_RUST" ]]; then
@@ -409,7 +504,7 @@ for step in "${SELECTED[@]}"; do
     start=$EPOCHREALTIME
     # Output goes straight to the terminal, complete (CI reads the "test result:" lines).
     rc=0
-    (step_command "$step") || rc=$?
+    (set -o pipefail && step_command "$step" 2>&1 | tee "$LOGDIR/$step.log") || rc=$?
     if [[ $rc -eq 0 ]]; then
         status=PASS
     else
@@ -438,6 +533,18 @@ done
 for i in "${!SELECTED[@]}"; do
     if [[ "${RESULT[$i]}" == SKIP ]]; then
         echo "SKIPPED ${SELECTED[$i]}: ${SKIP_REASON[${SELECTED[$i]}]}"
+    fi
+done
+# The fault-injection tests qemu-user cannot run, by name (the native steps ran them).
+for step in test-aarch64 test-riscv64; do
+    log="$LOGDIR/$step.log"
+    [[ -f "$log" ]] || continue
+    names=$(awk '/^ *Running /{bin=$2}
+        /\.\.\. ignored, seccomp is not available under qemu-user/{print bin ": " $2}' "$log")
+    if [[ -n "$names" ]]; then
+        echo "IGNORED in $step: $(wc -l <<<"$names") seccomp fault-injection tests" \
+            "(seccomp is not available under qemu-user; they ran in the native test steps):"
+        while IFS= read -r name; do echo "    $name"; done <<<"$names"
     fi
 done
 status=0
