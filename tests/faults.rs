@@ -565,6 +565,13 @@ fn fixed_noreplace_ignored_by_the_kernel_is_eexist_and_unmaps_the_stray() {
     }
 }
 
+/// The mmap flags of a private anonymous hugetlb mapping with this size field.
+fn hugetlb_flags(shift: u8) -> usize {
+    (rawmap::MapType::Private as u32
+        | rawmap::MapFlags::ANONYMOUS.bits()
+        | rawmap::MapFlags::huge_page_shift(shift).bits()) as usize
+}
+
 /// hugetlb mappings are rounded up to whole huge pages by the kernel, and munmap and
 /// mprotect of them must cover whole huge pages. No huge pages need be reserved: mmap
 /// is answered with the address of a decoy mapping of one huge page, and the test
@@ -592,12 +599,9 @@ fn explicit_huge_pages_are_unmapped_in_whole_huge_pages() {
             unreachable!()
         };
         let decoy = common::map_anon(size, rw()).addr();
-        let flags = rawmap::MapType::Private as u32
-            | rawmap::MapFlags::ANONYMOUS.bits()
-            | rawmap::MapFlags::huge_page_shift(shift).bits();
         let faults = [
             Fault::new(nr::MMAP, Errno::INVAL)
-                .arg(3, flags as usize)
+                .arg(3, hugetlb_flags(shift))
                 .returning(decoy),
             Fault::watch(nr::MPROTECT).ptr(0, at(decoy)).arg(1, size),
             Fault::watch(nr::MUNMAP).ptr(0, at(decoy)).arg(1, size),
@@ -621,6 +625,49 @@ fn explicit_huge_pages_are_unmapped_in_whole_huge_pages() {
             "{huge:?}: munmap of one whole huge page"
         );
     }
+}
+
+/// The default huge page size (`HugePages::Explicit { shift: 0 }`) is read from
+/// /proc/meminfo at each such mapping: when openat or read of it fails, the mapping
+/// fails with that errno before any mmap, and the descriptor is not leaked (its close
+/// is watched: exactly one after a failed read).
+#[test]
+#[cfg_attr(
+    qemu,
+    ignore = "seccomp is not available under qemu-user; runs natively"
+)]
+fn default_huge_page_size_read_failure_maps_nothing() {
+    let o = MapOptions::new()
+        .len(page())
+        .huge_pages(HugePages::Explicit { shift: 0 });
+    for (nr, e, closes) in [
+        (nr::OPENAT, Errno::ACCES, 0),
+        (nr::OPENAT, Errno::MFILE, 0),
+        (nr::READ, Errno::IO, 1),
+    ] {
+        let faults = [
+            Fault::new(nr, e),
+            Fault::watch(nr::MMAP).arg(3, hugetlb_flags(0)),
+            Fault::watch(nr::CLOSE),
+        ];
+        let r = with_faults(&faults, || o.map_anonymous().map(|m| m.len()));
+        assert_eq!((r.value, r.hits[0]), (Err(e), ONCE), "{e:?}");
+        assert_eq!(r.hits[1].calls, 0, "no mmap");
+        assert_eq!(r.hits[2].calls, closes, "the meminfo descriptor is closed");
+    }
+    // Control: without a fault the watches see the meminfo close and the mmap (which
+    // fails with ENOMEM unless huge pages are reserved).
+    let watches = [
+        Fault::watch(nr::MMAP).arg(3, hugetlb_flags(0)),
+        Fault::watch(nr::CLOSE),
+    ];
+    let r = with_faults(&watches, || o.map_anonymous().map(|m| m.len()));
+    assert!(
+        r.value == Ok(page()) || r.value == Err(Errno::NOMEM),
+        "{:?}",
+        r.value
+    );
+    assert_eq!((r.hits[0].calls, r.hits[1].calls), (1, 1));
 }
 
 // ---------------------------------------------------------------------------------------
