@@ -44,8 +44,10 @@
 //! clean up themselves.
 //!
 //! qemu-user answers `seccomp()` with ENOSYS, so the tests that use this module are
-//! `#[cfg_attr(qemu, ignore = ...)]` and run natively (x86_64, i686, and any native
-//! arm64/riscv64 host).
+//! `#[cfg_attr(qemu, ignore = ...)]` and run natively: on x86_64 (glibc and musl), and
+//! on i686, arm64 and riscv64 hosts, whose `AUDIT_ARCH` values are here too. Arguments
+//! are compared as the kernel stores them (zero-extended on 32-bit targets), so nothing
+//! here assumes 64-bit registers.
 
 use std::ffi::{c_int, c_uint, c_ulong};
 use std::io;
