@@ -207,7 +207,8 @@ impl MapOptions {
     /// `EEXIST` if anything is mapped there, never replace it. Kernels before 4.17 (and
     /// qemu-user) treat the flag as a hint; the crate checks the address it got and
     /// unmaps and fails with `EEXIST` in that case too. Any unaligned `offset` prefix
-    /// lies at `addr`, so the data starts at `addr + offset % page_size()`.
+    /// lies at `addr`, so the data starts at `addr + offset % page_size()`. `addr` 0 is
+    /// refused with `EINVAL`: a `Mapping` cannot start there.
     ///
     /// macOS has no such flag: the address is passed as a hint and checked the same
     /// way. On Windows `addr` must be aligned to
@@ -408,7 +409,8 @@ impl MapOptions {
             return Err(Errno::NOMEM);
         }
         let at = match self.fixed_noreplace {
-            Some(addr) if addr % granularity != 0 => return Err(Errno::INVAL),
+            // A Mapping cannot start at address 0 (root may map there on Linux).
+            Some(addr) if addr % granularity != 0 || addr == 0 => return Err(Errno::INVAL),
             at => at,
         };
         let req = Request {
@@ -437,6 +439,9 @@ impl MapOptions {
             return Err(Errno::EXIST);
         }
         let Some(base) = NonNull::new(got.cast::<u8>()) else {
+            // Kernel-chosen addresses are never 0; should one be, it is not leaked.
+            // SAFETY: the mapping just made, referenced by nothing.
+            let _ = unsafe { os::unmap(got, map_len) };
             return Err(Errno::NOMEM);
         };
         Ok(Mapping {
@@ -869,15 +874,19 @@ impl Mapping {
         unsafe { self.mremap(new_len, flags, core::ptr::null_mut(), true) }
     }
 
-    /// Moves the mapping to `addr` (page-aligned) and resizes it to `new_len`
-    /// (`MREMAP_MAYMOVE | MREMAP_FIXED`). A file mapping cannot grow here (`EINVAL`),
-    /// as with [`remap`](Self::remap).
+    /// Moves the mapping to `addr` (page-aligned, not null: `EINVAL`) and resizes it to
+    /// `new_len` (`MREMAP_MAYMOVE | MREMAP_FIXED`). A file mapping cannot grow here
+    /// (`EINVAL`), as with [`remap`](Self::remap).
     ///
     /// # Safety
     /// Whatever is mapped at `[addr, addr + new_len)` is unmapped first: the caller must
     /// own that range with no references into it.
     #[cfg(target_os = "linux")]
     pub unsafe fn remap_fixed(&mut self, new_len: usize, addr: *mut c_void) -> Result<()> {
+        // Moved to 0, the mapping could not be represented, and the old range is gone.
+        if addr.is_null() {
+            return Err(Errno::INVAL);
+        }
         // SAFETY: forwarded contract.
         unsafe {
             self.mremap(
@@ -919,10 +928,18 @@ impl Mapping {
             )
         };
         match new {
-            Ok(new) => {
-                self.base = NonNull::new(new.cast::<u8>()).ok_or(Errno::NOMEM)?;
-                Ok(old)
-            }
+            Ok(new) => match NonNull::new(new.cast::<u8>()) {
+                Some(base) => {
+                    self.base = base;
+                    Ok(old)
+                }
+                // Kernel-chosen addresses are never 0. Should one be, `self` keeps the
+                // old range, which DONTUNMAP left mapped, and the moved pages leak.
+                None => {
+                    core::mem::forget(old);
+                    Err(Errno::NOMEM)
+                }
+            },
             Err(e) => {
                 core::mem::forget(old);
                 Err(e)

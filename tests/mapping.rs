@@ -434,6 +434,27 @@ fn fixed_noreplace_unaligned_is_einval() {
     }
 }
 
+/// Address 0 is refused with `EINVAL` by `fixed_noreplace` and `remap_fixed`, before
+/// any syscall: a `Mapping` cannot start there. (Root may map page 0: the crate then
+/// returned ENOMEM and leaked the page.)
+#[test]
+fn fixed_address_zero_is_einval() {
+    anon_fails_without_leak(Errno::INVAL, || {
+        MapOptions::new()
+            .len(page())
+            .fixed_noreplace(0)
+            .map_anonymous()
+    });
+    let mut m = MapOptions::new().len(page()).map_anonymous().unwrap();
+    m.fill(3);
+    let at = m.as_ptr();
+    // SAFETY: a null target is refused before anything is moved or unmapped.
+    let r = unsafe { m.remap_fixed(page(), std::ptr::null_mut()) };
+    assert_eq!(r, Err(Errno::INVAL));
+    assert_eq!((m.as_ptr(), m.len()), (at, page()));
+    assert!(m.iter().all(|&b| b == 3));
+}
+
 /// On a free range `fixed_noreplace` maps exactly there; with an unaligned offset the
 /// data starts `offset % page` bytes after the address. Run in a forked child, where no
 /// other thread can map into the range between freeing it and mapping it again.
