@@ -360,8 +360,10 @@ impl MapModel {
 struct World {
     files: Vec<FileModel>,
     maps: Vec<MapModel>,
-    /// Anonymous ranges dropped in the last step, to check they are unmapped.
-    dropped_anon: Vec<(usize, usize)>,
+    /// The anonymous range dropped in the last step, to check it is unmapped. Not a
+    /// Vec: pushing could allocate, and musl's malloc may map its memory right into
+    /// the range just unmapped.
+    dropped_anon: Option<(usize, usize)>,
 }
 
 /// `prop_assert!` for our result type.
@@ -440,7 +442,7 @@ impl World {
         Self {
             files: Vec::new(),
             maps: Vec::new(),
-            dropped_anon: Vec::new(),
+            dropped_anon: None,
         }
     }
 
@@ -768,7 +770,7 @@ impl World {
                 let range = (m.map.as_ptr().addr(), m.map_len());
                 drop(m);
                 if anon {
-                    self.dropped_anon.push(range);
+                    self.dropped_anon = Some(range);
                 }
             }
             Op::CloseFile { file } => {
@@ -926,10 +928,10 @@ impl World {
         Ok(())
     }
 
-    /// Dropped anonymous ranges must be unmapped; checked right after each step, before
-    /// anything in this (only) test thread could map there again.
+    /// A dropped anonymous range must be unmapped; checked right after the step, before
+    /// anything in this (only) test thread allocates and could map there again.
     fn check_dropped(&mut self) -> Step {
-        for (addr, len) in self.dropped_anon.drain(..) {
+        if let Some((addr, len)) = self.dropped_anon.take() {
             check!(
                 !any_page_mapped(addr, len),
                 "anonymous {addr:#x}+{len:#x} still mapped"
@@ -953,7 +955,7 @@ fn run_case(ops: &[Op]) -> Step {
         let range = (m.map.as_ptr().addr(), m.map_len());
         drop(m);
         if anon {
-            w.dropped_anon.push(range);
+            w.dropped_anon = Some(range);
         }
         w.check_dropped()?;
     }
