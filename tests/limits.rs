@@ -175,7 +175,11 @@ fn lock_file_mapping_over_rlimit_memlock_is_enomem() {
             return step_failed(1);
         }
         // qemu-user answers ENOSYS for mlock2 (the lock_on_fault call).
-        let on_fault = if cfg!(qemu) { Errno::NOSYS } else { Errno::NOMEM };
+        let on_fault = if cfg!(qemu) {
+            Errno::NOSYS
+        } else {
+            Errno::NOMEM
+        };
         match (m.lock(), m.lock_on_fault()) {
             (Err(a), Err(b)) if a == Errno::NOMEM && b == on_fault => 0,
             (Err(a), Err(_)) if a != Errno::NOMEM => err_code::<()>(Err(a)),
