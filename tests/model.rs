@@ -24,7 +24,7 @@
 //! to the file; shrinking a file discards even private copies of pages past the new
 //! end; mremap keeps page contents, including bytes past the length in the last page.
 //!
-//! Cases: `RAWMAP_MODEL_CASES` (default 2500: 8-17 s in a debug build on a 2-core
+//! Cases: `RAWMAP_MODEL_CASES` (default 2500: 8-21 s in a debug build on a 2-core
 //! machine; 250 under qemu-user), e.g.
 //! `RAWMAP_MODEL_CASES=100000 cargo test --release --test model`.
 //! proptest shrinks a failure to a minimal sequence and saves its seed under
