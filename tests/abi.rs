@@ -617,8 +617,9 @@ fn every_constant_in_the_tables_is_listed() {
 fn most_constants_are_compared_with_libc() {
     // Guards against a cfg predicate that accidentally switches the comparisons off: on
     // each target only the few rows documented above may go unchecked (10 on
-    // x86_64-unknown-linux-gnu, 9 on aarch64 and 8 on riscv64 with libc 0.2.191: the
-    // signal table adds `_NSIG` everywhere and `SA_RESTORER` where it exists).
+    // x86_64-unknown-linux-gnu, 11 on x86_64-unknown-linux-musl, 9 on aarch64 and 8 on
+    // riscv64 with libc 0.2.191: the signal table adds `_NSIG` everywhere and
+    // `SA_RESTORER` where it exists).
     let lists = [
         mman_names(),
         fcntl_names(),
@@ -633,7 +634,7 @@ fn most_constants_are_compared_with_libc() {
         .map(|(n, _)| *n)
         .collect();
     assert!(
-        unchecked.len() <= 10,
+        unchecked.len() <= 11,
         "unchecked on this target: {unchecked:?}"
     );
 }

@@ -114,12 +114,14 @@ fn ranges(routine: Routine) -> ([[usize; 3]; MAX_RANGES], usize) {
 // ---------------------------------------------------------------------------------------
 
 const UNINSTALLED: u8 = 0;
-const INSTALLING: u8 = 1;
-const INSTALLED: u8 = 2;
+const INSTALLED: u8 = 1;
 /// `rt_sigaction` failed (a seccomp policy, say): copies run unprotected, and only an
 /// explicit [`install`] tries again.
-const FAILED: u8 = 3;
+const FAILED: u8 = 2;
 
+/// Only ever loaded and stored: read-modify-write atomics would make aarch64 builds
+/// reference the outline-atomics helpers of compiler-builtins, whose constructor needs
+/// libc's `getauxval`, and break no-libc static binaries in debug builds.
 static STATE: AtomicU8 = AtomicU8::new(UNINSTALLED);
 
 /// The action that was in place before ours, for signals that are not ours. Written
@@ -143,40 +145,21 @@ pub(crate) fn install() -> Result<()> {
     install_slow(true)
 }
 
+/// Threads that get here at the same time all run `install_now`, which is harmless:
+/// each reads the current action, remembers it unless it is ours, and puts ours in
+/// place; whatever the interleaving, the earlier action remembered is the one that was
+/// there before any of them, and ours ends up installed.
 #[cold]
 fn install_slow(retry_failed: bool) -> Result<()> {
-    loop {
-        let seen = match STATE.compare_exchange(
-            UNINSTALLED,
-            INSTALLING,
-            Ordering::Acquire,
-            Ordering::Acquire,
-        ) {
-            Ok(_) => {
-                let r = install_now();
-                STATE.store(
-                    if r.is_ok() { INSTALLED } else { FAILED },
-                    Ordering::Release,
-                );
-                return r;
-            }
-            Err(seen) => seen,
-        };
-        match seen {
-            INSTALLED => return Ok(()),
-            FAILED if !retry_failed => return Err(Errno::NOSYS),
-            FAILED => {
-                let _ = STATE.compare_exchange(
-                    FAILED,
-                    UNINSTALLED,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                );
-            }
-            // Another thread is between its two rt_sigaction calls.
-            _ => core::hint::spin_loop(),
-        }
+    match STATE.load(Ordering::Acquire) {
+        INSTALLED => return Ok(()),
+        FAILED if !retry_failed => return Err(Errno::NOSYS),
+        _ => {}
     }
+    let r = install_now();
+    let state = if r.is_ok() { INSTALLED } else { FAILED };
+    STATE.store(state, Ordering::Release);
+    r
 }
 
 fn install_now() -> Result<()> {
@@ -337,12 +320,7 @@ unsafe fn pass_on(sig: i32, code: i32, info: *mut c_void, uc: *mut c_void) {
     }
     if flags & sg::SA_RESETHAND as usize != 0 {
         // A one-shot action is used up, as the kernel would have done.
-        let _ = PREV_HANDLER.compare_exchange(
-            handler,
-            sg::SIG_DFL as usize,
-            Ordering::AcqRel,
-            Ordering::Relaxed,
-        );
+        PREV_HANDLER.store(sg::SIG_DFL as usize, Ordering::Release);
     }
     // Block what the kernel would have blocked while that handler runs; our return
     // restores the interrupted mask.
