@@ -34,7 +34,9 @@ fn main() {
         println!("cargo::rustc-check-cfg=cfg({cfg})");
     }
     // `cfg(rawmap_const = "MAP_SYNC")` is set when the arch defines that flag, so that
-    // flag types follow the tables instead of repeating which arch has what.
+    // flag types follow the tables instead of repeating which arch has what (and the
+    // fault handler knows from `SA_RESTORER` whether the kernel's sigaction has a
+    // restorer field).
     println!("cargo::rustc-check-cfg=cfg(rawmap_const, values(any()))");
     // `cfg(rawmap_mapping)`: the target has a Mapping backend (src/os/): Linux always,
     // through raw syscalls; macOS and Windows with the `std` feature, through libc and
@@ -68,7 +70,7 @@ fn main() {
         ),
     };
     for (table, consts) in &tables {
-        if matches!(*table, "mman" | "fcntl") {
+        if matches!(*table, "mman" | "fcntl" | "signal") {
             for c in consts {
                 println!("cargo::rustc-cfg=rawmap_const=\"{}\"", c.name);
             }

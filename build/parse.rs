@@ -139,7 +139,7 @@ pub fn arch_abi(arch: &str) -> Option<ArchAbi> {
 pub const ARCHES: &[&str] = &["x86_64", "aarch64", "riscv64"];
 
 /// The constant tables, each a file under `generic/` with optional per-arch overrides.
-pub const CONST_TABLES: &[&str] = &["mman", "fcntl", "auxv", "errno"];
+pub const CONST_TABLES: &[&str] = &["mman", "fcntl", "auxv", "errno", "signal"];
 
 /// Each constant table's name with its merged rows.
 pub type ConstTables = Vec<(&'static str, Vec<Const>)>;

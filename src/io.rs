@@ -8,7 +8,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use crate::{Errno, MapOptions, Mapping, ProtFlags};
+use crate::{AccessError, Errno, MapOptions, Mapping, ProtFlags};
 
 impl Mapping {
     /// The offset of the first occurrence of `needle` in the mapping, or `None`
@@ -102,7 +102,14 @@ impl MapOptions {
 ///   address may change), so it suits appends of some size rather than single bytes.
 ///
 /// Reads and writes go through [`Mapping::read_at`] / [`Mapping::write_at`]: a mapping
-/// that is not readable (or writable) gives an error (`EACCES`), not a fault.
+/// that is not readable (or writable) gives an error (`EACCES`), not a fault. On Linux
+/// they are fault-safe (see [`fault`](crate::fault)): when the file was truncated under
+/// the mapping, or an I/O error hits, a read or write stops at the faulting byte and
+/// returns the bytes before it as a short count, as `io::Read` and `io::Write` expect;
+/// the next call, which starts at that byte, fails with an `io::Error` (kind `Other`)
+/// whose inner error is the [`AccessError::Fault`] with the offset (`get_ref` /
+/// `downcast`). `read_exact` and `write_all` fail with that error directly, the position
+/// after the bytes that were copied.
 /// `Write::flush` does nothing, as for `std::fs::File` (the bytes are already in the
 /// mapping); use [`Mapping::flush`] through [`get_ref`](Self::get_ref) to write back.
 ///
@@ -259,21 +266,45 @@ impl MapCursor {
     }
 }
 
+/// The outcome of a `read_at` / `write_at` of `n` bytes as an `io` count: a fault after
+/// some bytes is a short count (io's convention: the error comes with the next call,
+/// which starts at the faulting byte); a fault before any byte, or another error, is
+/// the error.
+fn counted(r: Result<(), AccessError>, n: usize) -> io::Result<usize> {
+    match r {
+        Ok(()) => Ok(n),
+        Err(AccessError::Fault(f)) if f.copied() > 0 => Ok(f.copied()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The result of a vectored operation that moved `total` bytes before `r`: an error
+/// after some bytes is reported by the next call instead.
+fn vectored(total: usize, r: io::Result<usize>) -> io::Result<usize> {
+    match r {
+        Err(_) if total > 0 => Ok(total),
+        r => r,
+    }
+}
+
 impl Read for MapCursor {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let start = self.start();
         let n = buf.len().min(self.map.len() - start);
-        self.map.read_at(start, &mut buf[..n])?;
-        self.pos += n as u64;
-        Ok(n)
+        let got = counted(self.map.read_at(start, &mut buf[..n]), n)?;
+        self.pos += got as u64;
+        Ok(got)
     }
 
     /// As `std::io::Cursor`: fills the buffers in order, stopping at the first one the
-    /// rest of the mapping cannot fill.
+    /// rest of the mapping cannot fill (or that a fault cuts short).
     fn read_vectored(&mut self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         let mut total = 0;
         for buf in bufs {
-            let n = self.read(buf)?;
+            let n = match self.read(buf) {
+                Ok(n) => n,
+                e => return vectored(total, e),
+            };
             total += n;
             if n < buf.len() {
                 break;
@@ -293,7 +324,13 @@ impl Read for MapCursor {
                 "failed to fill whole buffer",
             ));
         }
-        self.map.read_at(start, buf)?;
+        if let Err(e) = self.map.read_at(start, buf) {
+            // As a loop of `read` would leave it: after the bytes that were copied.
+            if let Some(f) = e.fault() {
+                self.pos = (start + f.copied()) as u64;
+            }
+            return Err(e.into());
+        }
         self.pos = (start + buf.len()) as u64;
         Ok(())
     }
@@ -369,9 +406,9 @@ impl MapCursor {
     fn write_fixed(&mut self, buf: &[u8]) -> io::Result<usize> {
         let start = self.start();
         let n = buf.len().min(self.map.len() - start);
-        self.map.write_at(start, &buf[..n])?;
-        self.pos += n as u64;
-        Ok(n)
+        let got = counted(self.map.write_at(start, &buf[..n]), n)?;
+        self.pos += got as u64;
+        Ok(got)
     }
 }
 
@@ -381,9 +418,9 @@ impl Write for MapCursor {
             return self.write_fixed(buf);
         }
         let start = self.reserve(buf.len())?;
-        self.map.write_at(start, buf)?;
-        self.pos = (start + buf.len()) as u64;
-        Ok(buf.len())
+        let got = counted(self.map.write_at(start, buf), buf.len())?;
+        self.pos = (start + got) as u64;
+        Ok(got)
     }
 
     /// As `std::io::Cursor`: every buffer in order. Fixed mode stops at the first one
@@ -392,7 +429,10 @@ impl Write for MapCursor {
         if self.file.is_none() {
             let mut total = 0;
             for buf in bufs {
-                let n = self.write_fixed(buf)?;
+                let n = match self.write_fixed(buf) {
+                    Ok(n) => n,
+                    e => return vectored(total, e),
+                };
                 total += n;
                 if n < buf.len() {
                     break;
@@ -404,26 +444,43 @@ impl Write for MapCursor {
             .iter()
             .try_fold(0usize, |a, b| a.checked_add(b.len()))
             .ok_or_else(|| io::Error::from(Errno::NOMEM))?;
-        let mut at = self.reserve(total)?;
+        let start = self.reserve(total)?;
+        let mut at = start;
         for buf in bufs {
-            self.map.write_at(at, buf)?;
-            at += buf.len();
+            let r = counted(self.map.write_at(at, buf), buf.len());
+            let n = match r {
+                Ok(n) => n,
+                e => {
+                    self.pos = at as u64;
+                    return vectored(at - start, e);
+                }
+            };
+            at += n;
+            if n < buf.len() {
+                break;
+            }
         }
         self.pos = at as u64;
-        Ok(total)
+        Ok(at - start)
     }
 
     /// One `write`, as `std::io::Cursor` does: in growing mode it writes everything
     /// (an empty buffer past the end still pads, as `Cursor<Vec<u8>>::write_all` does,
     /// where the default `write_all` would write nothing); in fixed mode what does not
     /// fit is a `WriteZero` error.
-    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        let n = self.write(buf)?;
-        if n < buf.len() {
-            return Err(io::Error::new(
-                io::ErrorKind::WriteZero,
-                "failed to write whole buffer",
-            ));
+    fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
+        let mut n = self.write(buf)?;
+        // Short only at the end of a fixed mapping (the next write gives 0) or at a
+        // fault (the next write gives the fault's error).
+        while n < buf.len() {
+            buf = &buf[n..];
+            n = self.write(buf)?;
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "failed to write whole buffer",
+                ));
+            }
         }
         Ok(())
     }

@@ -63,6 +63,11 @@ extern crate std;
 mod errno;
 pub use errno::{Errno, Result};
 
+#[cfg(rawmap_mapping)]
+pub mod fault;
+#[cfg(rawmap_mapping)]
+pub use fault::{AccessError, Fault, FaultCause};
+
 #[cfg(target_os = "linux")]
 mod linux;
 

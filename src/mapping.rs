@@ -11,10 +11,11 @@ use core::ffi::c_void;
 use core::ptr::NonNull;
 
 use crate::advice::{Advice, UncheckedAdvice};
+use crate::copy::Mapped;
 #[cfg(target_os = "linux")]
 use crate::flags::{RemapFlags, SealFlags};
 use crate::os::{self, Backing, Handle, Request};
-use crate::{Errno, ProtFlags, Result};
+use crate::{AccessError, Errno, ProtFlags, Result};
 
 /// A file the `map*` functions accept.
 ///
@@ -252,11 +253,19 @@ impl MapOptions {
     /// Maps a file read-only and shared.
     ///
     /// # Safety
-    /// The mapping hands out `&[u8]` over the file. While it lives, no process (this one
-    /// included) may modify the mapped part of the file or truncate the file below the
-    /// mapped range: a write is undefined behaviour for the references, and access to
-    /// truncated pages raises SIGBUS. Use [`map_if_safe`](Self::map_if_safe) where the
-    /// kernel can guarantee this.
+    /// The mapping hands out `&[u8]` over the file (`Deref`, [`as_slice`](Mapping::as_slice),
+    /// ...). While any such reference is alive, no process (this one included) may
+    /// modify the bytes it covers or truncate the file below them: a write is undefined
+    /// behaviour for the reference, and access to truncated pages raises SIGBUS, which
+    /// kills the process. Use [`map_if_safe`](Self::map_if_safe) where the kernel can
+    /// guarantee this.
+    ///
+    /// On Linux (x86_64, aarch64, riscv64) a mapping used only through
+    /// [`read_at`](Mapping::read_at) and [`write_at`](Mapping::write_at) (and
+    /// [`MapCursor`](crate::MapCursor)) needs none of this: they copy in assembly without
+    /// creating references and turn faults into [`AccessError::Fault`] (see
+    /// [`fault`](crate::fault)), so other processes may write and truncate the file
+    /// freely. On macOS and Windows they are plain copies, under this contract.
     pub unsafe fn map<F: MapFile>(&self, file: F) -> Result<Mapping> {
         let backing = Backing::File { shared: true };
         // SAFETY: forwarded contract.
@@ -267,8 +276,9 @@ impl MapOptions {
     /// mapping of it. The descriptor must be open for reading and writing (`EACCES`).
     ///
     /// # Safety
-    /// As [`map`](Self::map): nothing else may modify or truncate the mapped part of the
-    /// file while the mapping lives.
+    /// As [`map`](Self::map): while a slice of the mapping is alive, nothing else may
+    /// modify or truncate the part of the file it covers (on Linux, `read_at` /
+    /// `write_at` are exempt).
     pub unsafe fn map_mut<F: MapFile>(&self, file: F) -> Result<Mapping> {
         let prot = ProtFlags::READ | ProtFlags::WRITE;
         let backing = Backing::File { shared: true };
@@ -452,6 +462,10 @@ impl MapOptions {
             prot,
             backing,
             keep,
+            file_offset: match backing {
+                Backing::File { .. } => self.offset,
+                Backing::Anonymous { .. } => 0,
+            },
         })
     }
 }
@@ -510,7 +524,8 @@ pub struct Residency {
 /// panic otherwise, since that is a programmer error that would fault). Every way to
 /// get a `Mapping` of a file that another party could change is `unsafe` with the
 /// contract written down, so the slices are sound; anonymous and sealed mappings are
-/// safe.
+/// safe. On Linux, [`read_at`](Self::read_at) and [`write_at`](Self::write_at) are the
+/// fault-safe way in: they survive truncation and I/O errors (see [`fault`](crate::fault)).
 ///
 /// Zero-length mappings are allowed: they map nothing, make no syscall and deref to an
 /// empty slice.
@@ -531,6 +546,9 @@ pub struct Mapping {
     backing: Backing,
     /// What the backend keeps besides the pages (Windows: the file handle for flush).
     keep: os::Keep,
+    /// File offset of the first byte (`offset` as asked for), for `shrink_to_file`.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    file_offset: u64,
 }
 
 // SAFETY: a Mapping owns its pages exclusively, like a Vec<u8>: moving it to another
@@ -551,6 +569,7 @@ impl Mapping {
             prot,
             backing: Backing::Anonymous { shared: false },
             keep: os::Keep::NONE,
+            file_offset: 0,
         }
     }
 
@@ -617,30 +636,105 @@ impl Mapping {
         unsafe { core::slice::from_raw_parts_mut(self.as_mut_ptr(), self.len) }
     }
 
-    /// Copies `buf.len()` bytes starting at `offset` into `buf`. `EINVAL` if the range
-    /// is not inside the mapping, `EACCES` if the mapping is not readable.
-    pub fn read_at(&self, offset: usize, buf: &mut [u8]) -> Result<()> {
-        self.check_range(offset, buf.len())?;
+    /// Copies `buf.len()` bytes starting at `offset` into `buf`.
+    ///
+    /// Fault-safe (see [`fault`](crate::fault)): if the memory faults partway (the file
+    /// was truncated under the mapping, an I/O error), the result is
+    /// [`AccessError::Fault`] with the number of bytes copied (that prefix of `buf` is
+    /// valid) and the offset that faulted, and the process lives on. Sound even when
+    /// other processes write or truncate the file, which the slices are not: the bytes
+    /// are copied in assembly, never through a Rust reference, so a concurrent write at
+    /// worst tears the data read.
+    ///
+    /// [`AccessError::OutOfRange`] (`EINVAL`) if the range is not inside the mapping,
+    /// [`AccessError::Protection`] (`EACCES`) if the mapping is not readable.
+    #[inline]
+    pub fn read_at(&self, offset: usize, buf: &mut [u8]) -> core::result::Result<(), AccessError> {
+        self.check_range(offset, buf.len())
+            .map_err(|_| AccessError::OutOfRange)?;
         if !self.prot.contains(ProtFlags::READ) && !buf.is_empty() {
-            return Err(Errno::ACCES);
+            return Err(AccessError::Protection);
         }
-        // SAFETY: the source range is inside the readable mapping; `buf` is a distinct
-        // Rust allocation, so the ranges do not overlap.
-        unsafe { crate::copy::copy(buf.as_mut_ptr(), self.as_ptr().add(offset), buf.len()) };
-        Ok(())
+        // SAFETY: the source range is inside the readable mapping, whose pages may
+        // fault (the declared side); `buf` is a distinct Rust allocation, so the ranges
+        // do not overlap.
+        unsafe {
+            crate::copy::copy(
+                buf.as_mut_ptr(),
+                self.as_ptr().add(offset),
+                buf.len(),
+                Mapped::Src,
+                self.as_ptr(),
+            )
+        }
+        .map_err(AccessError::Fault)
     }
 
-    /// Copies `buf` into the mapping at `offset`. `EINVAL` if the range is not inside
-    /// the mapping, `EACCES` if the mapping is not writable.
-    pub fn write_at(&mut self, offset: usize, buf: &[u8]) -> Result<()> {
-        self.check_range(offset, buf.len())?;
+    /// Copies `buf` into the mapping at `offset`.
+    ///
+    /// Fault-safe as [`read_at`](Self::read_at): a fault partway (a truncated file, no
+    /// space for a page of a sparse file, an I/O error) gives [`AccessError::Fault`]
+    /// with the number of bytes written (a prefix of `buf`).
+    ///
+    /// [`AccessError::OutOfRange`] (`EINVAL`) if the range is not inside the mapping,
+    /// [`AccessError::Protection`] (`EACCES`) if the mapping is not writable.
+    #[inline]
+    pub fn write_at(&mut self, offset: usize, buf: &[u8]) -> core::result::Result<(), AccessError> {
+        self.check_range(offset, buf.len())
+            .map_err(|_| AccessError::OutOfRange)?;
         if !self.prot.contains(ProtFlags::WRITE) && !buf.is_empty() {
-            return Err(Errno::ACCES);
+            return Err(AccessError::Protection);
         }
+        let base = self.as_ptr();
         // SAFETY: the destination range is inside the writable mapping, which `&mut
-        // self` makes unaliased; `buf` cannot overlap it (it would alias `&mut self`).
-        unsafe { crate::copy::copy(self.as_mut_ptr().add(offset), buf.as_ptr(), buf.len()) };
-        Ok(())
+        // self` makes unaliased, and may fault (the declared side); `buf` cannot overlap
+        // it (it would alias `&mut self`).
+        unsafe {
+            crate::copy::copy(
+                self.as_mut_ptr().add(offset),
+                buf.as_ptr(),
+                buf.len(),
+                Mapped::Dst,
+                base,
+            )
+        }
+        .map_err(AccessError::Fault)
+    }
+
+    /// Shrinks a file mapping to end where `file` ends now: the recovery after the file
+    /// was truncated under it (memmapfs calls it RemapAfterTruncation). Afterwards
+    /// `read_at` / `write_at` past the new end give [`AccessError::OutOfRange`] instead
+    /// of faults, and the bytes before it work as before. Returns the new length.
+    ///
+    /// Never grows the mapping: if the file is as long as the mapping or longer, nothing
+    /// changes. A file that ends before the mapping starts leaves an empty mapping.
+    /// `file` should be the mapped file: the length of another file gives a smaller
+    /// mapping than needed or one that still faults, never an unsound one. `EINVAL` for
+    /// an anonymous mapping. Linux only, like the other `remap*` methods.
+    #[cfg(target_os = "linux")]
+    #[doc(alias = "remap_after_truncation")]
+    pub fn shrink_to_file<F: MapFile>(&mut self, file: F) -> Result<usize> {
+        if !self.file_backed() {
+            return Err(Errno::INVAL);
+        }
+        let size = crate::fd::statx(file.map_handle())?.stx_size;
+        let left = size.saturating_sub(self.file_offset);
+        if left >= self.len as u64 {
+            return Ok(self.len);
+        }
+        let new_len = left as usize;
+        if new_len == 0 {
+            // mremap cannot shrink to nothing: unmap, and keep an empty mapping.
+            let mut empty = Self::empty(self.prot);
+            empty.backing = self.backing;
+            empty.file_offset = self.file_offset;
+            drop(core::mem::replace(self, empty));
+            return Ok(0);
+        }
+        // SAFETY: shrinking in place (no MAYMOVE, no FIXED) only unmaps the tail of our
+        // own mapping; `&mut self` means no slice into it is alive.
+        unsafe { self.mremap(new_len, RemapFlags::empty(), core::ptr::null_mut(), false)? };
+        Ok(new_len)
     }
 
     /// `offset + len <= self.len`, without overflow.
@@ -912,6 +1006,7 @@ impl Mapping {
             prot: self.prot,
             backing: self.backing,
             keep: os::Keep::NONE,
+            file_offset: self.file_offset,
         };
         let Some((p, n)) = self.all_pages() else {
             return Err(Errno::INVAL);
@@ -1035,6 +1130,7 @@ impl Mapping {
             prot,
             backing: Backing::Anonymous { shared: false },
             keep: os::Keep::NONE,
+            file_offset: 0,
         }
     }
 }

@@ -27,7 +27,7 @@ use crate::flags::{
     MapFlags, MapType, MemfdFlags, MlockAllFlags, MlockFlags, MsyncFlags, OpenFlags, ProtFlags,
     RemapFlags,
 };
-use crate::linux::sys::{fcntl as fc, nr};
+use crate::linux::sys::{fcntl as fc, nr, signal as sg};
 use crate::linux::{check, check_unit, syscall1, syscall2, syscall3, syscall4, syscall5, syscall6};
 
 /// A file descriptor number, as the kernel takes it.
@@ -466,4 +466,99 @@ pub(crate) unsafe fn prctl(
 ) -> Result<usize> {
     // SAFETY: forwarded contract.
     check(unsafe { syscall5(nr::PRCTL, option as usize, a2, a3, a4, a5) })
+}
+
+/// A kernel signal set (`sigset_t` as the kernel sees it: `_NSIG` bits in words of
+/// `unsigned long`, not glibc's 1024-bit type).
+pub type SigSet = [usize; sg::_NSIG as usize / usize::BITS as usize];
+
+/// The kernel's `struct sigaction` for [`rt_sigaction`]: `{handler, flags, restorer,
+/// mask}`, without the restorer on arches that have no `SA_RESTORER` (riscv64). It is
+/// not libc's `struct sigaction`, whose mask is 128 bytes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KernelSigaction {
+    /// `SIG_DFL`, `SIG_IGN`, or the address of an `extern "C"` handler: `fn(i32)`, or
+    /// `fn(i32, *mut siginfo, *mut ucontext)` with `SA_SIGINFO`.
+    pub handler: usize,
+    /// `SA_*` flags.
+    pub flags: usize,
+    /// The code the handler returns to, which must call `rt_sigreturn`; used with
+    /// `SA_RESTORER`.
+    #[cfg(rawmap_const = "SA_RESTORER")]
+    pub restorer: usize,
+    /// Signals blocked while the handler runs.
+    pub mask: SigSet,
+}
+
+/// `rt_sigaction(sig, act, oldact, sizeof(sigset))`: set and/or read the action for a
+/// signal. Either pointer may be null. See rt_sigaction(2).
+///
+/// # Safety
+/// `act`, when not null, must describe a valid action: a handler that is safe to run on
+/// any thread at any instruction (async-signal-safe), and on arches with `SA_RESTORER`
+/// (x86_64) a restorer that calls `rt_sigreturn`, or the process dies on the first
+/// signal. Replacing another component's handler breaks that component.
+#[inline]
+pub unsafe fn rt_sigaction(
+    sig: u32,
+    act: *const KernelSigaction,
+    oldact: *mut KernelSigaction,
+) -> Result<()> {
+    // SAFETY: forwarded contract; the kernel reads and writes whole structs.
+    check_unit(unsafe {
+        syscall4(
+            nr::RT_SIGACTION,
+            sig as usize,
+            addr(act),
+            addr(oldact),
+            size_of::<SigSet>(),
+        )
+    })
+}
+
+/// `rt_sigprocmask(how, set, oldset, sizeof(sigset))`: change and/or read the calling
+/// thread's signal mask; `how` is `SIG_BLOCK`, `SIG_UNBLOCK` or `SIG_SETMASK` from
+/// [`sys::signal`](crate::sys). See rt_sigprocmask(2).
+///
+/// # Safety
+/// Blocking a signal that a fault raises (SIGBUS, SIGSEGV) makes the kernel kill the
+/// process on the next such fault in this thread, whatever handler is installed.
+#[inline]
+pub unsafe fn rt_sigprocmask(how: u32, set: *const SigSet, oldset: *mut SigSet) -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe {
+        syscall4(
+            nr::RT_SIGPROCMASK,
+            how as usize,
+            addr(set),
+            addr(oldset),
+            size_of::<SigSet>(),
+        )
+    })
+}
+
+/// `getpid()`: the process id (the thread group id). See getpid(2).
+#[inline]
+pub fn getpid() -> i32 {
+    // SAFETY: getpid takes no arguments and cannot fail.
+    unsafe { crate::linux::syscall0(nr::GETPID) as i32 }
+}
+
+/// `gettid()`: the calling thread's id. See gettid(2).
+#[inline]
+pub fn gettid() -> i32 {
+    // SAFETY: gettid takes no arguments and cannot fail.
+    unsafe { crate::linux::syscall0(nr::GETTID) as i32 }
+}
+
+/// `tgkill(tgid, tid, sig)`: send a signal to one thread. See tgkill(2).
+///
+/// # Safety
+/// The signal's action runs in that thread (or kills the process); the caller must be
+/// entitled to that, as for any signal it sends.
+#[inline]
+pub unsafe fn tgkill(tgid: i32, tid: i32, sig: u32) -> Result<()> {
+    // SAFETY: forwarded contract.
+    check_unit(unsafe { syscall3(nr::TGKILL, tgid as usize, tid as usize, sig as usize) })
 }

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rawmap::{
-    Advice, Errno, HugePages, MapOptions, Mapping, ProtFlags, UncheckedAdvice,
+    AccessError, Advice, Errno, HugePages, MapOptions, Mapping, ProtFlags, UncheckedAdvice,
     allocation_granularity, page_size,
 };
 
@@ -429,9 +429,12 @@ fn ranges_outside_the_mapping_are_einval() {
         assert_eq!(m.flush_range(off, n), Err(Errno::INVAL), "{what}");
         assert_eq!(m.flush_async_range(off, n), Err(Errno::INVAL), "{what}");
     }
-    assert_eq!(m.read_at(len - 3, &mut buf), Err(Errno::INVAL));
-    assert_eq!(m.write_at(len - 3, &buf), Err(Errno::INVAL));
-    assert_eq!(m.read_at(usize::MAX, &mut buf), Err(Errno::INVAL));
+    assert_eq!(m.read_at(len - 3, &mut buf), Err(AccessError::OutOfRange));
+    assert_eq!(m.write_at(len - 3, &buf), Err(AccessError::OutOfRange));
+    assert_eq!(
+        m.read_at(usize::MAX, &mut buf),
+        Err(AccessError::OutOfRange)
+    );
     // The edges themselves are fine.
     m.read_at(len - 4, &mut buf).unwrap();
     m.write_at(len, &[]).unwrap();
@@ -450,10 +453,10 @@ fn protect_changes_what_the_crate_allows() {
     m.protect(ProtFlags::READ).unwrap();
     assert_eq!(m.protection(), ProtFlags::READ);
     assert_eq!(m[5], 5);
-    assert_eq!(m.write_at(0, &[1]), Err(Errno::ACCES));
+    assert_eq!(m.write_at(0, &[1]), Err(AccessError::Protection));
     m.protect(ProtFlags::empty()).unwrap();
     let mut b = [0u8];
-    assert_eq!(m.read_at(0, &mut b), Err(Errno::ACCES));
+    assert_eq!(m.read_at(0, &mut b), Err(AccessError::Protection));
     m.protect(rw()).unwrap();
     m[6] = 6;
     assert_eq!(&m[5..7], &[5, 6]);

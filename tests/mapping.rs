@@ -19,8 +19,8 @@ use std::ptr::NonNull;
 use common::{ChildExit, err_code, maps_mention, page, run_in_child, step_failed};
 use rawmap::fd::AsRawFd;
 use rawmap::{
-    Advice, Errno, File, HugePages, MapOptions, Mapping, MemfdFlags, OpenFlags, ProtFlags,
-    RemapFlags, SealFlags, UncheckedAdvice, raw,
+    AccessError, Advice, Errno, File, HugePages, MapOptions, Mapping, MemfdFlags, OpenFlags,
+    ProtFlags, RemapFlags, SealFlags, UncheckedAdvice, raw,
 };
 use support::{
     TempFile, anon_fails_without_leak, child_maps_unchanged, drop_root, file_bytes, memfd,
@@ -673,12 +673,18 @@ fn ranges_past_the_end_are_einval() {
         (usize::MAX, 1),
     ] {
         let mut buf = vec![0u8; n];
-        assert_eq!(m.read_at(off, &mut buf), Err(Errno::INVAL));
-        assert_eq!(m.write_at(off, &vec![1u8; n]), Err(Errno::INVAL));
+        assert_eq!(m.read_at(off, &mut buf), Err(AccessError::OutOfRange));
+        assert_eq!(m.write_at(off, &vec![1u8; n]), Err(AccessError::OutOfRange));
     }
     let mut two = [0u8; 2];
-    assert_eq!(m.read_at(usize::MAX, &mut two), Err(Errno::INVAL));
-    assert_eq!(m.write_at(usize::MAX - 1, &two), Err(Errno::INVAL));
+    assert_eq!(
+        m.read_at(usize::MAX, &mut two),
+        Err(AccessError::OutOfRange)
+    );
+    assert_eq!(
+        m.write_at(usize::MAX - 1, &two),
+        Err(AccessError::OutOfRange)
+    );
     assert!(
         m.iter().all(|&b| b == 0x5a),
         "a failed call changed the contents"
@@ -1138,7 +1144,7 @@ fn protect_read_only_makes_writes_fault() {
     m.protect(ProtFlags::READ).unwrap();
     assert_eq!(m.protection(), ProtFlags::READ);
     assert_eq!(m[0], 3);
-    assert_eq!(m.write_at(0, b"x"), Err(Errno::ACCES));
+    assert_eq!(m.write_at(0, b"x"), Err(AccessError::Protection));
     m.protect(rw()).unwrap();
     m[0] = 4;
     assert_eq!(m[0], 4);
@@ -1156,7 +1162,7 @@ fn failed_protect_keeps_protection() {
     assert_eq!(m.protect(rw()), Err(Errno::ACCES));
     assert_eq!(m.protection(), ProtFlags::READ);
     assert_eq!(m[..], bytes[..]);
-    assert_eq!(m.write_at(0, b"x"), Err(Errno::ACCES));
+    assert_eq!(m.write_at(0, b"x"), Err(AccessError::Protection));
 }
 
 #[test]
@@ -1165,7 +1171,7 @@ fn as_slice_of_prot_none_panics() {
     let mut m = MapOptions::new().len(page()).map_anonymous().unwrap();
     m.protect(ProtFlags::empty()).unwrap();
     let mut buf = [0u8; 1];
-    assert_eq!(m.read_at(0, &mut buf), Err(Errno::ACCES));
+    assert_eq!(m.read_at(0, &mut buf), Err(AccessError::Protection));
     let _ = m.as_slice();
 }
 
@@ -1653,7 +1659,7 @@ fn map_if_safe_maps_a_sealed_memfd() {
     assert_eq!(m.len(), bytes.len());
     assert_eq!(m[..], bytes[..]);
     assert_eq!(m.protection(), ProtFlags::READ);
-    assert_eq!(m.write_at(0, b"x"), Err(Errno::ACCES));
+    assert_eq!(m.write_at(0, b"x"), Err(AccessError::Protection));
     let part = MapOptions::new()
         .offset(page() as u64 + 1)
         .len(3)

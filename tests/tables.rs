@@ -202,7 +202,8 @@ fn every_override_file_applies_to_its_generic_table() {
 
 #[test]
 fn every_supported_arch_loads_cleanly() {
-    // The calls src/raw.rs and src/page.rs make: an arch missing one could not build.
+    // The calls src/raw.rs, src/page.rs and src/linux/fault/ make: an arch missing one
+    // could not build.
     const USED: &[&str] = &[
         "mmap",
         "munmap",
@@ -227,6 +228,12 @@ fn every_supported_arch_loads_cleanly() {
         "write",
         "exit_group",
         "prctl",
+        // src/linux/fault/ (the SIGBUS handler).
+        "rt_sigaction",
+        "rt_sigprocmask",
+        "getpid",
+        "gettid",
+        "tgkill",
     ];
     assert!(!parse::ARCHES.is_empty());
     for &arch in parse::ARCHES {
@@ -496,4 +503,41 @@ fn parser_reads_values_and_merge_follows_the_override_rules() {
     assert_eq!(got, [("A", Some(0x20)), ("C", Some(7)), ("D", Some(1))]);
     let bad = parse::consts("Z -").unwrap();
     assert!(parse::merge(base, bad).unwrap_err().contains('Z'));
+}
+
+#[test]
+fn signal_overrides() {
+    // The values the fault handler depends on, per arch (linux-abi.md §2.6 and the
+    // kernel's arch/*/include/uapi/asm/signal.h).
+    let (_, x86) = loaded("x86_64");
+    let (_, a64) = loaded("aarch64");
+    let (_, rv) = loaded("riscv64");
+    for t in [&x86, &a64, &rv] {
+        assert_eq!(value(&t["signal"], "SIGBUS"), Some(7));
+        assert_eq!(value(&t["signal"], "SA_SIGINFO"), Some(4));
+        assert_eq!(value(&t["signal"], "_NSIG"), Some(64));
+        assert_eq!(value(&t["signal"], "BUS_ADRERR"), Some(2));
+    }
+    assert_eq!(value(&x86["signal"], "SA_RESTORER"), Some(0x04000000));
+    assert_eq!(value(&a64["signal"], "SA_RESTORER"), Some(0x04000000));
+    assert_eq!(
+        value(&rv["signal"], "SA_RESTORER"),
+        None,
+        "riscv has no sa_restorer"
+    );
+    let mips = merged("mips", "signal");
+    assert_eq!(mips["SIGBUS"], 10);
+    assert_eq!(mips["SA_SIGINFO"], 8);
+    assert_eq!(mips["_NSIG"], 128);
+    assert_eq!(mips["SIG_BLOCK"], 1);
+    assert!(!mips.contains_key("SA_RESTORER"));
+    let sparc = merged("sparc", "signal");
+    assert_eq!(sparc["SIGBUS"], 10);
+    assert_eq!(sparc["SA_SIGINFO"], 0x200);
+    assert_eq!(sparc["SA_ONSTACK"], 1);
+    assert_eq!(sparc["SA_NODEFER"], 0x20);
+    assert_eq!(sparc["SIG_SETMASK"], 4);
+    for arch in ["arm", "powerpc", "s390"] {
+        assert_eq!(merged(arch, "signal")["SA_RESTORER"], 0x04000000, "{arch}");
+    }
 }

@@ -6,6 +6,8 @@
 #[cfg_attr(target_arch = "riscv64", path = "arch/riscv64.rs")]
 mod asm;
 
+pub(crate) mod fault;
+
 #[allow(unused_imports)]
 pub(crate) use asm::{syscall0, syscall1, syscall2, syscall3, syscall4, syscall5, syscall6};
 

@@ -91,6 +91,7 @@ errnos! {
     CALL_NOT_IMPLEMENTED = ERROR_CALL_NOT_IMPLEMENTED, "This function is not supported on this system.";
     NOT_LOCKED = ERROR_NOT_LOCKED, "The segment is already unlocked.";
     INVALID_ADDRESS = ERROR_INVALID_ADDRESS, "Attempt to access invalid address.";
+    NOACCESS = ERROR_NOACCESS, "Invalid access to memory location.";
     ARITHMETIC_OVERFLOW = ERROR_ARITHMETIC_OVERFLOW, "Arithmetic result exceeded 32 bits.";
     FILE_INVALID = ERROR_FILE_INVALID, "The volume for a file has been externally altered so that the opened file is no longer valid.";
     MAPPED_ALIGNMENT = ERROR_MAPPED_ALIGNMENT, "The base address or the file offset specified does not have the proper alignment.";
@@ -115,6 +116,9 @@ impl Errno {
     pub const EXIST: Self = Self::INVALID_ADDRESS;
     /// Not a usable handle: `ERROR_INVALID_HANDLE`.
     pub const BADF: Self = Self::INVALID_HANDLE;
+    /// Memory that faulted during a copy (`rawmap::Fault`): `ERROR_NOACCESS`, what
+    /// Windows reports for a buffer it cannot access.
+    pub const FAULT: Self = Self::NOACCESS;
     /// An operation Windows cannot do (`MAP_POPULATE`, `MAP_SHARED_VALIDATE`,
     /// `MAP_NORESERVE`, explicit huge pages, some advice): `ERROR_CALL_NOT_IMPLEMENTED`,
     /// which `std::io::Error` reports as `ErrorKind::Unsupported` (`ERROR_NOT_SUPPORTED`

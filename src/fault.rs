@@ -1,0 +1,306 @@
+//! Fault-safe access: [`Mapping::read_at`](crate::Mapping::read_at) and
+//! [`write_at`](crate::Mapping::write_at) return [`AccessError::Fault`] when the memory
+//! faults, instead of letting SIGBUS kill the process.
+//!
+//! Touching a page of a file mapping that lies past the end of the file (someone
+//! truncated it), or whose read-in failed (a disk or network file system error), makes
+//! the kernel send SIGBUS, whose default action kills the process. `read_at` and
+//! `write_at` copy with a routine written in assembly whose faulting instructions are
+//! listed in a table, the way the kernel's own `copy_from_user` is; a SIGBUS handler
+//! that this crate installs (on first use, or with [`install`]) recognises a fault in
+//! that routine, on the mapping's side of the copy, and resumes the routine at a fixup
+//! that returns how many bytes it copied. The error says how many bytes were copied
+//! (always a prefix of the request: the bytes before the first one that faulted) and at
+//! which offset of the mapping the fault was. After a truncation,
+//! `Mapping::shrink_to_file` (Linux) fits the mapping to what is left of the file.
+//!
+//! ```
+//! # #[cfg(target_os = "linux")] {
+//! use rawmap::{AccessError, File, MapOptions, MemfdFlags};
+//!
+//! let page = rawmap::page_size();
+//! let f = File::memfd(c"doc", MemfdFlags::CLOEXEC)?;
+//! f.set_len(3 * page as u64)?;
+//! // SAFETY: the mapping is only used through read_at/write_at, which stay sound when the
+//! // file shrinks (see `MapOptions::map`).
+//! let mut m = unsafe { MapOptions::new().map_mut(&f)? };
+//! f.set_len(page as u64 + 100)?; // someone truncates the file
+//!
+//! let mut buf = vec![0; 3 * page];
+//! let Err(AccessError::Fault(fault)) = m.read_at(0, &mut buf) else { panic!() };
+//! // The EOF page still reads (its tail as zeros); the page after it faults.
+//! assert_eq!(fault.copied(), 2 * page);
+//! assert_eq!(fault.offset(), 2 * page);
+//!
+//! assert_eq!(m.shrink_to_file(&f)?, page + 100);
+//! assert_eq!(m.read_at(0, &mut buf[..page + 100]), Ok(()));
+//! # }
+//! # Ok::<(), rawmap::Errno>(())
+//! ```
+//!
+//! # What is guaranteed
+//!
+//! - Only `read_at` and `write_at` (and what is built on them) are fault-safe. Slices
+//!   (`Deref`, `as_slice`, ...) and raw pointers of a file mapping stay under the
+//!   contract of the `unsafe` constructor ([`MapOptions::map`](crate::MapOptions::map)):
+//!   a fault through them kills the process.
+//! - Only SIGBUS with `si_code` `BUS_ADRERR` (no page: past the end of the file, an I/O
+//!   error, a userfaultfd range in SIGBUS mode), `BUS_OBJERR` or `BUS_MCEERR_AR` (a
+//!   hardware memory error) is caught, and only on the mapping's side of the copy: a
+//!   fault on the caller's buffer is a bug and is not hidden.
+//! - Every other SIGBUS goes to the action installed before this crate's: an
+//!   `SA_SIGINFO` or plain handler is called as the kernel would have called it (with its
+//!   mask blocked, `SA_RESETHAND` honoured); `SIG_IGN` ignores signals sent by `kill`;
+//!   with `SIG_DFL` (or `SIG_IGN` and a real fault) the default action is restored and
+//!   the process dies of SIGBUS, as it would have. If that handler changes the SIGBUS
+//!   action while it runs (Rust's std, whose stack-overflow handler is the earlier
+//!   action in every Rust program, restores `SIG_DFL` for any SIGBUS that is not a stack
+//!   overflow), the new action becomes the earlier one and this crate's handler stays in
+//!   front of it: a program sees foreign signals exactly as without the crate (std
+//!   swallows the first `kill -BUS`, the second one kills), and `read_at` stays safe.
+//! - If SIGBUS is **blocked** in the faulting thread, the kernel forces the default
+//!   action and the process dies: fault-safety needs SIGBUS unblocked.
+//! - Code that installs its own SIGBUS handler later, without calling the previous one,
+//!   turns the protection off: faults then reach that handler. [`is_active`] tells.
+//! - The handler is installed once per copy of this crate in the process, with
+//!   `SA_SIGINFO | SA_ONSTACK | SA_NODEFER` (and `SA_RESTORER` with the crate's own
+//!   restorer where the architecture has it). It is async-signal-safe (no locks, no
+//!   allocation, no thread-local state) and serves any number of threads faulting at
+//!   once.
+//!
+//! # Platforms
+//!
+//! - **Linux** x86_64 (AVX2 or SSE2 routine, chosen once with CPUID), aarch64 and
+//!   riscv64: as above. Tested natively on x86_64 and under qemu-user on aarch64 and
+//!   riscv64, where everything but two cases behaves as on the kernel: qemu-user 7.2 has
+//!   no userfaultfd, and with SIGBUS blocked it re-runs the faulting load forever instead
+//!   of killing the process.
+//! - **Other Linux architectures**: no routine yet, so no fault-safe copy: the crate does
+//!   not build for them (see `arch/README.md`).
+//! - **macOS and Windows**: the crate has no mapping backend there yet, so nothing to
+//!   protect. The same design fits both and is what they will get: on macOS a SIGBUS
+//!   handler installed with libc's `sigaction` that rewrites `uc_mcontext->__ss.__rip` /
+//!   `__pc`, with the caveat that a Mach exception handler (a debugger, a crash
+//!   reporter) sees `EXC_BAD_ACCESS` before any signal exists; on Windows a vectored exception
+//!   handler for `EXCEPTION_IN_PAGE_ERROR` that moves `ContextRecord->Rip` / `Pc` to the
+//!   fixup. Windows refuses to truncate a file that has a mapped view, so there only I/O
+//!   errors (network or removable media) remain to be caught.
+
+use core::fmt;
+
+use crate::Errno;
+
+/// A fault during [`read_at`](crate::Mapping::read_at) or
+/// [`write_at`](crate::Mapping::write_at): how far the copy got and where it stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fault {
+    copied: usize,
+    offset: usize,
+    cause: FaultCause,
+}
+
+impl Fault {
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    pub(crate) const fn new(copied: usize, offset: usize, cause: FaultCause) -> Self {
+        Self {
+            copied,
+            offset,
+            cause,
+        }
+    }
+
+    /// Bytes copied before the fault: the first `copied` bytes of the request are
+    /// valid, the rest of the buffer (or of the mapping's range) is unspecified.
+    pub const fn copied(&self) -> usize {
+        self.copied
+    }
+
+    /// Offset in the mapping of the byte that faulted (the request's offset plus
+    /// [`copied`](Self::copied)).
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Why the memory faulted, as the kernel reported it.
+    pub const fn cause(&self) -> FaultCause {
+        self.cause
+    }
+}
+
+/// What the kernel said about a fault (SIGBUS's `si_code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FaultCause {
+    /// `BUS_ADRERR`: there is no page behind the address: it lies past the end of the
+    /// file (truncated under the mapping), reading it in failed (an I/O error), or a
+    /// userfaultfd registered with `UFFD_FEATURE_SIGBUS` covers it.
+    AddressError,
+    /// `BUS_OBJERR`: an object-specific hardware error.
+    ObjectError,
+    /// `BUS_MCEERR_AR`: a hardware memory error (a poisoned page).
+    MemoryError,
+}
+
+impl FaultCause {
+    #[cfg(target_os = "linux")]
+    pub(crate) fn from_si_code(code: i32) -> Self {
+        use crate::linux::sys::signal as sg;
+        match code as u32 {
+            sg::BUS_OBJERR => Self::ObjectError,
+            sg::BUS_MCEERR_AR => Self::MemoryError,
+            _ => Self::AddressError,
+        }
+    }
+
+    /// The errno a syscall gives for the same fault: on Linux `EHWPOISON` for a memory
+    /// error, `EFAULT` otherwise (what `write(2)` returns when the kernel's own copy from
+    /// such a page faults); `Errno::FAULT` elsewhere.
+    pub fn errno(self) -> Errno {
+        match self {
+            #[cfg(target_os = "linux")]
+            Self::MemoryError => Errno::HWPOISON,
+            _ => Errno::FAULT,
+        }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.cause {
+            FaultCause::AddressError => "no page (file truncated or I/O error)",
+            FaultCause::ObjectError => "object error",
+            FaultCause::MemoryError => "hardware memory error",
+        };
+        write!(
+            f,
+            "memory fault at offset {} of the mapping ({what}) after copying {} bytes",
+            self.offset, self.copied
+        )
+    }
+}
+
+impl core::error::Error for Fault {}
+
+impl From<Fault> for Errno {
+    fn from(f: Fault) -> Self {
+        f.cause.errno()
+    }
+}
+
+/// Why [`read_at`](crate::Mapping::read_at) or [`write_at`](crate::Mapping::write_at)
+/// failed. The first two are mistakes of the caller, detected before anything is
+/// copied; a [`Fault`] comes from the memory, partway through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccessError {
+    /// `[offset, offset + len)` is not inside the mapping (`EINVAL`). Nothing was copied.
+    OutOfRange,
+    /// The mapping's protection does not allow the access (`EACCES`). Nothing was copied.
+    Protection,
+    /// The memory faulted (`EFAULT`, or `EHWPOISON` for a memory error).
+    Fault(Fault),
+}
+
+impl AccessError {
+    /// The matching errno: `EINVAL`, `EACCES`, or the fault's
+    /// ([`FaultCause::errno`]).
+    pub fn errno(self) -> Errno {
+        match self {
+            Self::OutOfRange => Errno::INVAL,
+            Self::Protection => Errno::ACCES,
+            Self::Fault(f) => f.into(),
+        }
+    }
+
+    /// The fault, if that is what this is.
+    pub const fn fault(self) -> Option<Fault> {
+        match self {
+            Self::Fault(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+impl From<AccessError> for Errno {
+    fn from(e: AccessError) -> Self {
+        e.errno()
+    }
+}
+
+impl From<Fault> for AccessError {
+    fn from(f: Fault) -> Self {
+        Self::Fault(f)
+    }
+}
+
+impl fmt::Display for AccessError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::OutOfRange => f.write_str("range not inside the mapping"),
+            Self::Protection => f.write_str("the mapping's protection does not allow this access"),
+            Self::Fault(fault) => fault.fmt(f),
+        }
+    }
+}
+
+impl core::error::Error for AccessError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Fault(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl From<AccessError> for std::io::Error {
+    /// Range and protection errors become the OS error they name (`raw_os_error()` is
+    /// `EINVAL` / `EACCES`, kinds `InvalidInput` / `PermissionDenied`); a fault becomes an
+    /// error of kind `Other` that carries the `AccessError`, so `get_ref` / `downcast`
+    /// recover the copied count and the offset.
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::Fault(_) => std::io::Error::other(e),
+            _ => e.errno().into(),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl From<Fault> for std::io::Error {
+    /// As `From<AccessError>`.
+    fn from(f: Fault) -> Self {
+        AccessError::Fault(f).into()
+    }
+}
+
+/// Installs the SIGBUS handler that makes `read_at` / `write_at` fault-safe, if this
+/// copy of the crate has not installed it yet. The first `read_at` or `write_at` does
+/// this on its own; call it early to get the error (a seccomp policy refusing
+/// `rt_sigaction`, say) or to be installed before another library that chains to the
+/// handler it finds. If installing fails, copies still work, unprotected.
+/// `Errno::UNSUPPORTED` on macOS and Windows, which have no fault-safe copy yet.
+pub fn install() -> crate::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        crate::linux::fault::install()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Err(Errno::UNSUPPORTED)
+    }
+}
+
+/// Whether the kernel's SIGBUS action is still this crate's handler (`rt_sigaction`
+/// read back). `false` before installation, or after other code replaced the handler:
+/// from then on faults in `read_at` / `write_at` go to that code instead. Always
+/// `false` on macOS and Windows.
+pub fn is_active() -> crate::Result<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        crate::linux::fault::verify()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Ok(false)
+    }
+}

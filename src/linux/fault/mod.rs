@@ -1,0 +1,490 @@
+//! Fault-safe copies on Linux: SIGBUS inside the crate's copy routine becomes an error.
+//!
+//! The design is the kernel's `copy_from_user` exception table. Each architecture's
+//! file (`x86_64.rs`, ...) holds a copy routine in asm whose faulting instructions lie in
+//! known ranges, each with a fixup address, plus a [`Context`] saying where the signal
+//! frame keeps the program counter and the routine's arguments. The SIGBUS handler
+//! here, installed once with raw `rt_sigaction`, takes a signal only when it is a
+//! kernel-reported access fault (`BUS_ADRERR`, `BUS_OBJERR`, `BUS_MCEERR_AR`) at an
+//! instruction in one of the ranges, on an address inside the range the caller declared
+//! as the mapping's side. It then records the fault for the caller and moves the program
+//! counter to the fixup; the routine returns how many bytes it did not copy.
+//!
+//! Nothing here uses thread-local state, locks, allocation or longjmp: the handler reads
+//! the frame, asks the routine for its table, writes two words and returns, so any
+//! number of threads can fault at once. Every other SIGBUS goes to the action that was
+//! installed before (called as the kernel would have called it), or, if that was the
+//! default, is given back to the kernel so the process dies as it would have.
+//!
+//! Adding an architecture: a file with the routine(s) (see `x86_64.rs` for the contract),
+//! `copy` (which calls the right one), `ROUTINES`, `init`, `CONTEXT` and, where the kernel
+//! has `SA_RESTORER`, `restorer`; and a `path` line below.
+
+#[cfg_attr(target_arch = "x86_64", path = "x86_64.rs")]
+#[cfg_attr(target_arch = "aarch64", path = "aarch64.rs")]
+#[cfg_attr(target_arch = "riscv64", path = "riscv64.rs")]
+mod arch;
+
+use core::ffi::c_void;
+use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+
+use crate::linux::sys::signal as sg;
+use crate::raw::{self, KernelSigaction, SigSet};
+use crate::{Errno, Result};
+
+/// Where an architecture's signal frame keeps what the handler reads and writes: byte
+/// offsets into the `ucontext` and `siginfo` the kernel passes to an `SA_SIGINFO`
+/// handler. Each offset names a full register (a `usize`).
+pub(super) struct Context {
+    /// The interrupted program counter.
+    pc: usize,
+    /// The saved registers holding the copy routine's 4th, 5th and 6th arguments: the
+    /// protected range `[lo, hi)` and the `RawFault` slot.
+    lo: usize,
+    hi: usize,
+    out: usize,
+    /// `si_code` (an `i32`) and `si_addr` in `siginfo`.
+    si_code: usize,
+    si_addr: usize,
+}
+
+/// What the handler reports to the interrupted copy: the last fault it redirected.
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct RawFault {
+    /// `si_code` of the signal.
+    pub code: i32,
+    /// `si_addr`: the address that faulted.
+    pub addr: usize,
+}
+
+/// A copy routine: `(dst, src, len, lo, hi, out) -> bytes not copied`, or with `len ==
+/// 0` a query that writes its `[start, end, fixup]` triples to `dst` and returns their
+/// number.
+type Routine =
+    unsafe extern "C" fn(*mut u8, *const u8, usize, usize, usize, *mut RawFault) -> usize;
+
+/// The most ranges one routine may report.
+const MAX_RANGES: usize = 4;
+
+/// Copies `len > 0` bytes from `src` to `dst`; `[lo, hi)` is the side that may fault.
+/// Returns the number of bytes not copied (0 on success) and, when that is not 0, the
+/// fault that stopped it. The copied bytes are always a prefix.
+///
+/// # Safety
+/// `src` readable and `dst` writable for `len` bytes, not overlapping, except that the
+/// pages of `[lo, hi)` may raise SIGBUS; `[lo, hi)` is exactly one of the two ranges.
+#[inline]
+pub(crate) unsafe fn copy(
+    dst: *mut u8,
+    src: *const u8,
+    len: usize,
+    lo: usize,
+    hi: usize,
+) -> (usize, RawFault) {
+    debug_assert!(len > 0);
+    ensure_installed();
+    let mut fault = RawFault::default();
+    // SAFETY: forwarded contract; `len > 0` selects copying, not the table query, and
+    // `fault` outlives the call.
+    let left = unsafe { arch::copy(dst, src, len, lo, hi, &mut fault) };
+    (left, fault)
+}
+
+/// `[start, end)` and fixup of each range `routine` reports, as addresses.
+fn ranges(routine: Routine) -> ([[usize; 3]; MAX_RANGES], usize) {
+    let mut table = [[0usize; 3]; MAX_RANGES];
+    // SAFETY: with `len == 0` a routine only writes its table (at most MAX_RANGES
+    // triples, checked below) to `dst`.
+    let n = unsafe {
+        routine(
+            table.as_mut_ptr().cast(),
+            core::ptr::null(),
+            0,
+            0,
+            0,
+            core::ptr::null_mut(),
+        )
+    };
+    (table, n.min(MAX_RANGES))
+}
+
+// ---------------------------------------------------------------------------------------
+// Installation
+// ---------------------------------------------------------------------------------------
+
+const UNINSTALLED: u8 = 0;
+const INSTALLED: u8 = 1;
+/// `rt_sigaction` failed (a seccomp policy, say): copies run unprotected, and only an
+/// explicit [`install`] tries again.
+const FAILED: u8 = 2;
+
+/// Only ever loaded and stored: read-modify-write atomics would make aarch64 builds
+/// reference the outline-atomics helpers of compiler-builtins, whose constructor needs
+/// libc's `getauxval`, and break no-libc static binaries in debug builds.
+static STATE: AtomicU8 = AtomicU8::new(UNINSTALLED);
+
+/// The action that was in place before ours, for signals that are not ours. Written
+/// before our handler is installed, read by it.
+static PREV_HANDLER: AtomicUsize = AtomicUsize::new(sg::SIG_DFL as usize);
+static PREV_FLAGS: AtomicUsize = AtomicUsize::new(0);
+static PREV_MASK: [AtomicUsize; size_of::<SigSet>() / size_of::<usize>()] =
+    [const { AtomicUsize::new(0) }; size_of::<SigSet>() / size_of::<usize>()];
+
+/// Installs the handler on first use; a failure leaves copies unprotected.
+#[inline(always)]
+fn ensure_installed() {
+    if STATE.load(Ordering::Acquire) != INSTALLED {
+        let _ = install_slow(false);
+    }
+}
+
+/// Installs the SIGBUS handler if it is not installed yet. Every thread that calls it
+/// returns after the handler is in place (or installation failed).
+pub(crate) fn install() -> Result<()> {
+    install_slow(true)
+}
+
+/// Threads that get here at the same time all run `install_now`, which is harmless:
+/// each reads the current action, remembers it unless it is ours, and puts ours in
+/// place; whatever the interleaving, the earlier action remembered is the one that was
+/// there before any of them, and ours ends up installed.
+#[cold]
+fn install_slow(retry_failed: bool) -> Result<()> {
+    match STATE.load(Ordering::Acquire) {
+        INSTALLED => return Ok(()),
+        FAILED if !retry_failed => return Err(Errno::NOSYS),
+        _ => {}
+    }
+    let r = install_now();
+    let state = if r.is_ok() { INSTALLED } else { FAILED };
+    STATE.store(state, Ordering::Release);
+    r
+}
+
+fn install_now() -> Result<()> {
+    arch::init();
+    let mut old = KernelSigaction::default();
+    // SAFETY: reads the current action only.
+    unsafe { raw::rt_sigaction(sg::SIGBUS, core::ptr::null(), &mut old)? };
+    remember(&old);
+    let mut replaced = KernelSigaction::default();
+    // SAFETY: `on_sigbus` is async-signal-safe and handles every SIGBUS (its own or by
+    // passing it on), and the restorer calls rt_sigreturn; the previous action is saved.
+    unsafe { raw::rt_sigaction(sg::SIGBUS, &our_action(&old), &mut replaced)? };
+    // Someone changed the action between the two calls: chain to what we replaced.
+    if replaced != old {
+        remember(&replaced);
+    }
+    Ok(())
+}
+
+/// The address of `on_sigbus`, as the kernel's action holds it.
+fn ours() -> usize {
+    on_sigbus as unsafe extern "C" fn(i32, *mut c_void, *mut c_void) as usize
+}
+
+/// Our action, in front of `earlier` (whose `SA_RESTART` it keeps, so system calls
+/// interrupted by a sent SIGBUS behave as they did).
+fn our_action(earlier: &KernelSigaction) -> KernelSigaction {
+    #[allow(unused_mut)]
+    let mut flags = (sg::SA_SIGINFO | sg::SA_ONSTACK | sg::SA_NODEFER) as usize
+        | (earlier.flags & sg::SA_RESTART as usize);
+    #[cfg(rawmap_const = "SA_RESTORER")]
+    {
+        flags |= sg::SA_RESTORER as usize;
+    }
+    KernelSigaction {
+        handler: ours(),
+        flags,
+        #[cfg(rawmap_const = "SA_RESTORER")]
+        restorer: arch::restorer as unsafe extern "C" fn() as usize,
+        mask: [0; size_of::<SigSet>() / size_of::<usize>()],
+    }
+}
+
+/// Saves `act` as the action to pass foreign signals to (never our own handler, which
+/// would loop).
+fn remember(act: &KernelSigaction) {
+    if act.handler == ours() {
+        return;
+    }
+    for (slot, word) in PREV_MASK.iter().zip(act.mask) {
+        slot.store(word, Ordering::Relaxed);
+    }
+    PREV_FLAGS.store(act.flags, Ordering::Relaxed);
+    PREV_HANDLER.store(act.handler, Ordering::Release);
+}
+
+/// Whether the kernel's SIGBUS action is still this crate's handler: `false` before
+/// installation or after other code replaced it (which disables fault-safe copies).
+pub(crate) fn verify() -> Result<bool> {
+    let mut cur = KernelSigaction::default();
+    // SAFETY: reads the current action only.
+    unsafe { raw::rt_sigaction(sg::SIGBUS, core::ptr::null(), &mut cur)? };
+    Ok(cur.handler == ours())
+}
+
+// ---------------------------------------------------------------------------------------
+// The handler
+// ---------------------------------------------------------------------------------------
+
+/// Reads the `T` at byte offset `off` of `base`.
+///
+/// # Safety
+/// `base + off` must be readable as a `T`.
+#[inline(always)]
+unsafe fn peek<T: Copy>(base: *const c_void, off: usize) -> T {
+    // SAFETY: forwarded contract; the kernel's frames are aligned for their fields.
+    unsafe { base.byte_add(off).cast::<T>().read() }
+}
+
+/// The SIGBUS handler. Async-signal-safe: loads from the frame, a table query (pure
+/// code), two stores; foreign signals additionally take `rt_sigaction`,
+/// `rt_sigprocmask` or `tgkill`.
+///
+/// # Safety
+/// Only for the kernel to call, as an `SA_SIGINFO` handler for SIGBUS.
+unsafe extern "C" fn on_sigbus(sig: i32, info: *mut c_void, uc: *mut c_void) {
+    let ctx = &arch::CONTEXT;
+    // SAFETY: the kernel passes a valid siginfo to SA_SIGINFO handlers.
+    let code: i32 = unsafe { peek(info, ctx.si_code) };
+    if matches!(
+        code as u32,
+        sg::BUS_ADRERR | sg::BUS_OBJERR | sg::BUS_MCEERR_AR
+    ) {
+        // SAFETY: as above, and `uc` is the valid ucontext of the interrupted thread.
+        let (addr, pc): (usize, usize) = unsafe { (peek(info, ctx.si_addr), peek(uc, ctx.pc)) };
+        for [start, end, fixup] in arch::ROUTINES.iter().flat_map(|&r| {
+            let (table, n) = ranges(r);
+            table.into_iter().take(n)
+        }) {
+            if !(start..end).contains(&pc) {
+                continue;
+            }
+            // The PC is in our routine, so these registers hold its arguments.
+            // SAFETY: as above.
+            let (lo, hi, out): (usize, usize, usize) =
+                unsafe { (peek(uc, ctx.lo), peek(uc, ctx.hi), peek(uc, ctx.out)) };
+            if !(lo..hi).contains(&addr) {
+                // A fault on the caller's own buffer is a bug, not a truncated file.
+                break;
+            }
+            // SAFETY: `out` is the routine's sixth argument, a valid RawFault that the
+            // interrupted caller waits on; the PC slot is ours to rewrite (the kernel
+            // restores the frame on return).
+            unsafe {
+                core::ptr::with_exposed_provenance_mut::<RawFault>(out)
+                    .write(RawFault { code, addr });
+                uc.byte_add(ctx.pc).cast::<usize>().write(fixup);
+            }
+            return;
+        }
+    }
+    // SAFETY: forwarded from the kernel.
+    unsafe { pass_on(sig, code, info, uc) }
+}
+
+/// Gives a signal that is not ours to the action that was installed before.
+///
+/// # Safety
+/// The arguments of a SIGBUS handler invocation.
+unsafe fn pass_on(sig: i32, code: i32, info: *mut c_void, uc: *mut c_void) {
+    let handler = PREV_HANDLER.load(Ordering::Acquire);
+    let flags = PREV_FLAGS.load(Ordering::Relaxed);
+    // A fault returns to the instruction that raised it, and raises it again.
+    let refaults = matches!(
+        code as u32,
+        sg::BUS_ADRALN | sg::BUS_ADRERR | sg::BUS_OBJERR | sg::BUS_MCEERR_AR
+    );
+    if handler == sg::SIG_DFL as usize || handler == sg::SIG_IGN as usize {
+        // Ignoring a sent signal is what would have happened; a fault cannot be ignored
+        // (the kernel forces the default action).
+        if handler == sg::SIG_IGN as usize && !refaults {
+            return;
+        }
+        let dfl = KernelSigaction {
+            handler: sg::SIG_DFL as usize,
+            ..KernelSigaction::default()
+        };
+        // SAFETY: restoring the default action; the process is about to die of this
+        // signal, as it would have without us. A fault re-executes on return; anything
+        // else is sent again (SA_NODEFER: delivered at once).
+        unsafe {
+            let _ = raw::rt_sigaction(sg::SIGBUS, &dfl, core::ptr::null_mut());
+            if !refaults {
+                let _ = raw::tgkill(raw::getpid(), raw::gettid(), sig as u32);
+            }
+        }
+        return;
+    }
+    if flags & sg::SA_RESETHAND as usize != 0 {
+        // A one-shot action is used up, as the kernel would have done.
+        PREV_HANDLER.store(sg::SIG_DFL as usize, Ordering::Release);
+    }
+    // Block what the kernel would have blocked while that handler runs; our return
+    // restores the interrupted mask.
+    let mut mask: SigSet = [0; size_of::<SigSet>() / size_of::<usize>()];
+    for (word, slot) in mask.iter_mut().zip(&PREV_MASK) {
+        *word = slot.load(Ordering::Relaxed);
+    }
+    if flags & sg::SA_NODEFER as usize == 0 {
+        let bit = sig as usize - 1;
+        mask[bit / usize::BITS as usize] |= 1 << (bit % usize::BITS as usize);
+    }
+    // SAFETY: only adds blocked signals for this thread until the handler returns.
+    let _ = unsafe { raw::rt_sigprocmask(sg::SIG_BLOCK, &mask, core::ptr::null_mut()) };
+    if flags & sg::SA_SIGINFO as usize != 0 {
+        // SAFETY: the previous owner installed this address as an SA_SIGINFO handler.
+        let f: unsafe extern "C" fn(i32, *mut c_void, *mut c_void) =
+            unsafe { core::mem::transmute(handler) };
+        // SAFETY: called as the kernel would have called it.
+        unsafe { f(sig, info, uc) }
+    } else {
+        // SAFETY: the previous owner installed this address as a plain handler.
+        let f: unsafe extern "C" fn(i32) = unsafe { core::mem::transmute(handler) };
+        // SAFETY: as above.
+        unsafe { f(sig) }
+    }
+    // A handler may change the action it believes is its own: Rust's std restores
+    // SIG_DFL for every SIGBUS that is not a stack overflow, and would thereby remove
+    // ours. Take the new action as the earlier one and stay in front of it, so the next
+    // foreign SIGBUS meets what it would have met without us, and read_at stays safe.
+    let mut cur = KernelSigaction::default();
+    // SAFETY: reads the current action, then (if it changed) installs ours in front of
+    // it, as `install_now` does.
+    unsafe {
+        if raw::rt_sigaction(sg::SIGBUS, core::ptr::null(), &mut cur).is_ok()
+            && cur.handler != ours()
+        {
+            remember(&cur);
+            let _ = raw::rt_sigaction(sg::SIGBUS, &our_action(&cur), core::ptr::null_mut());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::mem::offset_of;
+
+    /// Each arch's frame description against libc's `ucontext_t`/`siginfo_t`, which
+    /// glibc lays out as the kernel does (checked at run time by the tests that fault).
+    #[test]
+    fn context_offsets_match_libc() {
+        let ctx = &arch::CONTEXT;
+        let mc = offset_of!(libc::ucontext_t, uc_mcontext);
+        #[cfg(target_arch = "x86_64")]
+        {
+            let greg = |r: i32| mc + offset_of!(libc::mcontext_t, gregs) + r as usize * 8;
+            assert_eq!(ctx.pc, greg(libc::REG_RIP));
+            assert_eq!(ctx.lo, greg(libc::REG_RCX));
+            assert_eq!(ctx.hi, greg(libc::REG_R8));
+            assert_eq!(ctx.out, greg(libc::REG_R9));
+        }
+        #[cfg(target_arch = "aarch64")]
+        {
+            let x = |n: usize| mc + offset_of!(libc::mcontext_t, regs) + n * 8;
+            assert_eq!(ctx.pc, mc + offset_of!(libc::mcontext_t, pc));
+            assert_eq!((ctx.lo, ctx.hi, ctx.out), (x(3), x(4), x(5)));
+        }
+        #[cfg(target_arch = "riscv64")]
+        {
+            // glibc's __gregs[0] is the pc, __gregs[n] is xn.
+            let x = |n: usize| mc + offset_of!(libc::mcontext_t, __gregs) + n * 8;
+            assert_eq!(ctx.pc, x(0));
+            assert_eq!((ctx.lo, ctx.hi, ctx.out), (x(13), x(14), x(15)));
+        }
+        assert_eq!(ctx.si_code, offset_of!(libc::siginfo_t, si_code));
+        // SAFETY: a zeroed siginfo_t is valid; the address is written at our offset and
+        // read back through libc's accessor.
+        let addr = unsafe {
+            let mut info: libc::siginfo_t = core::mem::zeroed();
+            (&raw mut info)
+                .cast::<u8>()
+                .add(ctx.si_addr)
+                .cast::<usize>()
+                .write(0x1234_5678);
+            info.si_addr() as usize
+        };
+        assert_eq!(addr, 0x1234_5678);
+    }
+
+    /// The routine's table: ranges inside the routine, non-empty, each fixup in a range
+    /// or just after it, and B (the exact loop) after A.
+    #[test]
+    fn every_routine_reports_its_ranges() {
+        for routine in arch::ROUTINES {
+            let (table, n) = ranges(routine);
+            assert_eq!(n, 2);
+            let entry = routine as *const () as usize;
+            let [a, b] = [table[0], table[1]];
+            assert!(entry < a[0] && a[0] < a[1], "{a:x?} entry {entry:#x}");
+            assert_eq!(a[1], b[0], "A ends where B starts");
+            assert_eq!(a[2], b[0], "A's fixup is B's loop");
+            assert!(b[0] < b[1] && b[1] < b[2], "{b:x?}");
+            assert!(b[2] - entry < 4096, "the routine is small");
+        }
+    }
+
+    /// Each routine this CPU can run, called directly (so the one `copy` does not pick
+    /// is tested too), stops at exactly the first missing byte of a truncated memfd, in
+    /// both directions, for every start and length around the boundary: each size path
+    /// faults at each position.
+    #[test]
+    fn every_routine_stops_at_the_exact_byte() {
+        use crate::flags::{MapFlags, MapType, MemfdFlags, ProtFlags};
+        install().unwrap();
+        let page = crate::page_size();
+        // SAFETY: a new memfd and a new shared mapping of it, both released below; the
+        // second page faults after the truncation, and only the routines touch it.
+        let (fd, base) = unsafe {
+            let fd = raw::memfd_create(c"rawmap-unit", MemfdFlags::CLOEXEC).unwrap();
+            raw::ftruncate(fd, 2 * page as u64).unwrap();
+            let prot = ProtFlags::READ | ProtFlags::WRITE;
+            let p = raw::mmap(
+                core::ptr::null_mut(),
+                2 * page,
+                prot,
+                MapType::Shared,
+                MapFlags::empty(),
+                fd,
+                0,
+            )
+            .unwrap();
+            raw::ftruncate(fd, page as u64).unwrap();
+            (fd, p.cast::<u8>())
+        };
+        let mut buf = [0x5au8; 300];
+        for &routine in arch::usable_routines() {
+            for start in page - 140..page + 2 {
+                for len in 1..=buf.len() {
+                    let copied = len.min(page.saturating_sub(start));
+                    let at = base.wrapping_add(start);
+                    let (lo, hi) = (at.addr(), at.addr() + len);
+                    for write in [false, true] {
+                        let mut f = RawFault::default();
+                        let (dst, src) = if write {
+                            (at, buf.as_ptr())
+                        } else {
+                            (buf.as_mut_ptr(), at.cast_const())
+                        };
+                        // SAFETY: `buf` and the mapping are valid for `len` bytes except
+                        // for the missing page, inside `[lo, hi)`, the declared side.
+                        let left = unsafe { routine(dst, src, len, lo, hi, &mut f) };
+                        assert_eq!(len - left, copied, "start {start} len {len} write {write}");
+                        if left != 0 {
+                            assert_eq!(f.addr, base.addr() + page.max(start));
+                            assert_eq!(f.code as u32, sg::BUS_ADRERR);
+                        }
+                    }
+                }
+            }
+        }
+        // SAFETY: our mapping and descriptor, released once.
+        unsafe {
+            raw::munmap(base.cast(), 2 * page).unwrap();
+            raw::close(fd).unwrap();
+        }
+    }
+}
