@@ -551,6 +551,10 @@ fn mremap_fixed_moves_to_the_given_address() {
 }
 
 #[test]
+#[cfg_attr(
+    all(qemu, target_pointer_width = "32"),
+    ignore = "qemu-user 7.2 leaves a 32-bit guest's MREMAP_DONTUNMAP source inaccessible (reading it is SIGSEGV); asserted natively (x86_64, i686)"
+)]
 fn mremap_dontunmap_leaves_an_empty_source() {
     let ps = page();
     let src = map_anon(ps, rw());
@@ -606,7 +610,7 @@ fn mremap_to_zero_length_is_einval() {
 }
 
 #[test]
-fn mremap_bad_arguments_are_einval_and_unmapped_is_efault() {
+fn mremap_bad_arguments_are_einval() {
     let ps = page();
     let p = map_anon(ps, rw());
     let unaligned = p.cast::<u8>().wrapping_add(1).cast::<c_void>();
@@ -621,13 +625,21 @@ fn mremap_bad_arguments_are_einval_and_unmapped_is_efault() {
             raw::mremap(p, ps, ps, RemapFlags::FIXED, never_mapped()),
             Err(Errno::INVAL)
         );
-        assert_eq!(
-            raw::mremap(never_mapped(), ps, ps, RemapFlags::empty(), ptr::null_mut()),
-            Err(Errno::FAULT)
-        );
         p.cast::<u8>().write(1);
     }
     unmap(p, ps);
+}
+
+#[test]
+#[cfg_attr(
+    all(qemu, target_pointer_width = "32"),
+    ignore = "qemu-user reserves a 32-bit guest's whole address space, so unmapped guest pages are mapped on the host and this call succeeds; asserted natively (x86_64, i686)"
+)]
+fn mremap_of_an_unmapped_range_is_efault() {
+    let ps = page();
+    // SAFETY: fails without effect.
+    let r = unsafe { raw::mremap(never_mapped(), ps, ps, RemapFlags::empty(), ptr::null_mut()) };
+    assert_eq!(r, Err(Errno::FAULT));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -675,12 +687,19 @@ fn msync_errors() {
             raw::msync(unaligned, 1, MsyncFlags::SYNC),
             Err(Errno::INVAL)
         );
-        assert_eq!(
-            raw::msync(never_mapped(), page(), MsyncFlags::SYNC),
-            Err(Errno::NOMEM)
-        );
     }
     unmap(p, page());
+}
+
+#[test]
+#[cfg_attr(
+    all(qemu, target_pointer_width = "32"),
+    ignore = "qemu-user reserves a 32-bit guest's whole address space, so unmapped guest pages are mapped on the host and this call succeeds; asserted natively (x86_64, i686)"
+)]
+fn msync_of_an_unmapped_range_is_enomem() {
+    // SAFETY: msync only reads; the call fails.
+    let r = unsafe { raw::msync(never_mapped(), page(), MsyncFlags::SYNC) };
+    assert_eq!(r, Err(Errno::NOMEM));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -829,24 +848,35 @@ fn mprotect_read_only_makes_writes_fault() {
 fn mprotect_errors() {
     let p = map_anon(page(), rw());
     let unaligned = p.cast::<u8>().wrapping_add(1).cast::<c_void>();
-    // SAFETY: both calls fail before any effect.
+    // SAFETY: the call fails before any effect.
     unsafe {
         assert_eq!(
             raw::mprotect(unaligned, 1, ProtFlags::READ),
             Err(Errno::INVAL)
         );
-        assert_eq!(
-            raw::mprotect(never_mapped(), page(), ProtFlags::READ),
-            Err(Errno::NOMEM)
-        );
     }
     unmap(p, page());
+}
+
+#[test]
+#[cfg_attr(
+    all(qemu, target_pointer_width = "32"),
+    ignore = "qemu-user reserves a 32-bit guest's whole address space, so unmapped guest pages are mapped on the host and this call succeeds; asserted natively (x86_64, i686)"
+)]
+fn mprotect_of_an_unmapped_range_is_enomem() {
+    // SAFETY: fails before any effect.
+    let r = unsafe { raw::mprotect(never_mapped(), page(), ProtFlags::READ) };
+    assert_eq!(r, Err(Errno::NOMEM));
 }
 
 // ---------------------------------------------------------------------------------------
 // mlock, mlock2, munlock, mlockall, munlockall
 
 #[test]
+#[cfg_attr(
+    all(qemu, target_pointer_width = "32"),
+    ignore = "qemu-user's /proc/self/smaps for a 32-bit guest shows the host reservation's VmFlags (no `lo`); asserted natively (x86_64, i686)"
+)]
 fn mlock_faults_pages_in_and_munlock_unlocks() {
     let ps = page();
     let p = map_anon(2 * ps, rw());
@@ -864,6 +894,10 @@ fn mlock_faults_pages_in_and_munlock_unlocks() {
 }
 
 #[test]
+#[cfg_attr(
+    all(qemu, target_pointer_width = "32"),
+    ignore = "qemu-user reserves a 32-bit guest's whole address space, so unmapped guest pages are mapped on the host and this call succeeds; asserted natively (x86_64, i686)"
+)]
 fn mlock_and_munlock_of_unmapped_range_are_enomem() {
     // SAFETY: both fail without effect.
     unsafe {
