@@ -517,6 +517,12 @@ fn mips_overrides() {
     assert!(!mman.contains_key("MAP_UNINITIALIZED"));
     assert!(!mman.contains_key("MADV_SOFT_OFFLINE"));
     let errno = merged("mips", "errno");
+    assert_eq!(errno["EINIT"], 141);
+    assert_eq!(errno["EREMDEV"], 142);
+    assert_eq!(mman["MAP_RENAME"], 0x20);
+    assert_eq!(mman["MAP_AUTOGROW"], 0x40);
+    assert_eq!(mman["MAP_LOCAL"], 0x80);
+    assert_eq!(mman["MAP_AUTORSRV"], 0x100);
     assert_eq!(errno["ENOSYS"], 89);
     assert_eq!(errno["EOPNOTSUPP"], 122);
     assert_eq!(errno["EOVERFLOW"], 79);
@@ -543,6 +549,10 @@ fn sparc_overrides() {
     assert_eq!(mman["PROT_ADI"], 0x10);
     assert_eq!(mman["MAP_SYNC"], 0x80000, "sparc keeps generic MAP_SYNC");
     let errno = merged("sparc", "errno");
+    assert_eq!(errno["EPROCLIM"], 67);
+    assert_eq!(errno["ERREMOTE"], 81);
+    assert_eq!(mman["MAP_RENAME"], 0x20);
+    assert_eq!(mman["MAP_INHERIT"], 0x80);
     assert_eq!(errno["ENOSYS"], 90);
     assert_eq!(errno["EOPNOTSUPP"], 45);
     assert_eq!(errno["EOVERFLOW"], 92);
