@@ -24,7 +24,7 @@ const ABI_CFGS: &[(&str, &str)] = &[
     ),
     (
         "rawmap_pair_pad",
-        "64-bit arguments start in an even register (arm, mips o32, ppc32)",
+        "64-bit arguments take a register pair starting at an even register (arm, mips o32, ppc32)",
     ),
 ];
 
@@ -51,6 +51,22 @@ fn main() {
         return;
     }
     let arch = env::var("CARGO_CFG_TARGET_ARCH").expect("cargo sets CARGO_CFG_TARGET_ARCH");
+    let width = env::var("CARGO_CFG_TARGET_POINTER_WIDTH").expect("cargo sets the pointer width");
+    if let Some(abi) = parse::arch_abi(&arch) {
+        if width != abi.pointer_width.to_string() {
+            panic!(
+                "rawmap: target_arch `{arch}` with {width}-bit pointers (x32, mips n32, arm64 \
+                 ilp32) has its own syscall numbers, and arch/ has no table for it"
+            );
+        }
+        for cfg in abi.cfgs {
+            assert!(
+                ABI_CFGS.iter().any(|(c, _)| c == cfg),
+                "undeclared cfg {cfg}"
+            );
+            println!("cargo::rustc-cfg={cfg}");
+        }
+    }
     let root = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap()).join("arch");
     let read = |rel: &str| {
         let path = root.join(rel);

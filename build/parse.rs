@@ -107,36 +107,147 @@ pub fn merge(mut base: Vec<Const>, overrides: Vec<Const>) -> Result<Vec<Const>, 
 pub struct ArchAbi {
     /// Syscall table, relative to `arch/`.
     pub table: &'static str,
-    /// The table rows this ABI uses (the kernel's `syscall_abis_*` for the arch).
+    /// The table rows this ABI uses: the kernel's `--abis` list for the arch's
+    /// `unistd*.h` (`arch/*/kernel/syscalls/Makefile`, `arch/arm/tools/Makefile`,
+    /// `scripts/Makefile.asm-headers` plus `arch/*/kernel/Makefile.syscalls`).
     pub abis: &'static [&'static str],
+    /// Added to every number of the table: mips tables count from 0, and the kernel adds
+    /// `__NR_Linux` (4000 for o32, 5000 for n64).
+    pub nr_offset: u32,
     /// Directories under `arch/` whose constant tables override `generic/`, in order.
     pub overrides: &'static [&'static str],
+    /// The ABI cfgs (build.rs `ABI_CFGS`) this arch sets for `src/raw.rs`.
+    pub cfgs: &'static [&'static str],
+    /// The pointer width of the ABI the table describes; another width on the same
+    /// `target_arch` (x32, mips n32, arm64 ilp32) has other numbers and is refused.
+    pub pointer_width: u32,
 }
 
 /// The ABI of each supported Linux `target_arch`, or `None` when the crate has no table for it.
 pub fn arch_abi(arch: &str) -> Option<ArchAbi> {
+    const NONE: &[&str] = &[];
+    // 32-bit ABIs that take mmap2 (4096-byte offset units) and split 64-bit arguments
+    // into register pairs starting at an even register.
+    const MMAP2_PAIRS: &[&str] = &["rawmap_mmap2", "rawmap_pair_pad"];
+    let abi = |table, abis, nr_offset, overrides, cfgs, pointer_width| ArchAbi {
+        table,
+        abis,
+        nr_offset,
+        overrides,
+        cfgs,
+        pointer_width,
+    };
     Some(match arch {
-        "x86_64" => ArchAbi {
-            table: "x86/syscall_64.tbl",
-            abis: &["common", "64"],
-            overrides: &["x86"],
-        },
-        "aarch64" => ArchAbi {
-            table: "generic/syscall.tbl",
-            abis: &["common", "64", "renameat", "rlimit", "memfd_secret"],
-            overrides: &["arm64"],
-        },
-        "riscv64" => ArchAbi {
-            table: "generic/syscall.tbl",
-            abis: &["common", "64", "riscv", "rlimit", "memfd_secret"],
-            overrides: &[],
-        },
+        "x86_64" => abi(
+            "x86/syscall_64.tbl",
+            &["common", "64"],
+            0,
+            &["x86"],
+            NONE,
+            64,
+        ),
+        "x86" => abi(
+            "x86/syscall_32.tbl",
+            &["i386"],
+            0,
+            &["x86"],
+            &["rawmap_mmap2"],
+            32,
+        ),
+        "aarch64" => abi(
+            "generic/syscall.tbl",
+            &["common", "64", "renameat", "rlimit", "memfd_secret"],
+            0,
+            &["arm64"],
+            NONE,
+            64,
+        ),
+        "arm" => abi(
+            "arm/syscall.tbl",
+            &["common", "eabi"],
+            0,
+            &["arm"],
+            MMAP2_PAIRS,
+            32,
+        ),
+        "riscv64" => abi(
+            "generic/syscall.tbl",
+            &["common", "64", "riscv", "rlimit", "memfd_secret"],
+            0,
+            NONE,
+            NONE,
+            64,
+        ),
+        "riscv32" => abi(
+            "generic/syscall.tbl",
+            &["common", "32", "riscv", "memfd_secret"],
+            0,
+            NONE,
+            &["rawmap_mmap2"],
+            32,
+        ),
+        "loongarch64" => abi("generic/syscall.tbl", &["common", "64"], 0, NONE, NONE, 64),
+        "powerpc" => abi(
+            "powerpc/syscall.tbl",
+            &["common", "nospu", "32"],
+            0,
+            &["powerpc"],
+            MMAP2_PAIRS,
+            32,
+        ),
+        "powerpc64" => abi(
+            "powerpc/syscall.tbl",
+            &["common", "nospu", "64"],
+            0,
+            &["powerpc"],
+            NONE,
+            64,
+        ),
+        "s390x" => abi(
+            "s390/syscall.tbl",
+            &["common", "64"],
+            0,
+            NONE,
+            &["rawmap_old_mmap"],
+            64,
+        ),
+        "mips" => abi(
+            "mips/syscall_o32.tbl",
+            &["o32"],
+            4000,
+            &["mips"],
+            MMAP2_PAIRS,
+            32,
+        ),
+        "mips64" => abi("mips/syscall_n64.tbl", &["n64"], 5000, &["mips"], NONE, 64),
+        "sparc64" => abi(
+            "sparc/syscall.tbl",
+            &["common", "64"],
+            0,
+            &["sparc"],
+            NONE,
+            64,
+        ),
         _ => return None,
     })
 }
 
 /// Every Rust `target_arch` that has a table, for tests that walk them all.
-pub const ARCHES: &[&str] = &["x86_64", "aarch64", "riscv64"];
+pub const ARCHES: &[&str] = &[
+    "x86_64",
+    "x86",
+    "aarch64",
+    "arm",
+    "riscv64",
+    "riscv32",
+    "loongarch64",
+    "powerpc",
+    "powerpc64",
+    "s390x",
+    "mips",
+    "mips64",
+    "sparc64",
+];
 
 /// The constant tables, each a file under `generic/` with optional per-arch overrides.
 pub const CONST_TABLES: &[&str] = &["mman", "fcntl", "auxv", "errno", "signal"];
@@ -156,6 +267,10 @@ pub fn load(
         .map_err(|e| format!("arch/{}: {e}", abi.table))?
         .into_iter()
         .filter(|s| abi.abis.contains(&s.abi.as_str()))
+        .map(|mut s| {
+            s.nr += abi.nr_offset;
+            s
+        })
         .collect();
     calls.sort_by_key(|s| s.nr);
     let mut tables = Vec::new();

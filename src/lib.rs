@@ -56,6 +56,15 @@
 //! the crate gives itself (see [`Errno`]).
 #![no_std]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// `asm!` is still unstable on these three (rust-lang/rust#93335): they build on nightly
+// only; every other architecture builds on stable.
+#![cfg_attr(
+    all(
+        target_os = "linux",
+        any(target_arch = "mips", target_arch = "mips64", target_arch = "sparc64")
+    ),
+    feature(asm_experimental_arch)
+)]
 
 #[cfg(feature = "std")]
 extern crate std;

@@ -22,13 +22,15 @@
 
 use core::ffi::{CStr, c_void};
 
-use crate::Result;
 use crate::flags::{
     MapFlags, MapType, MemfdFlags, MlockAllFlags, MlockFlags, MsyncFlags, OpenFlags, ProtFlags,
     RemapFlags,
 };
 use crate::linux::sys::{fcntl as fc, nr, signal as sg};
+#[allow(unused_imports)]
 use crate::linux::{check, check_unit, syscall1, syscall2, syscall3, syscall4, syscall5, syscall6};
+#[allow(unused_imports)]
+use crate::{Errno, Result};
 
 /// A file descriptor number, as the kernel takes it.
 pub type RawFd = i32;
@@ -71,19 +73,66 @@ pub unsafe fn mmap(
     offset: u64,
 ) -> Result<*mut c_void> {
     let flags = ty as u32 | flags.bits();
+    let args = [
+        addr(addr_hint),
+        len,
+        prot.bits() as usize,
+        flags as usize,
+        fd as usize,
+    ];
     // SAFETY: forwarded contract; the arguments are plain values.
-    let ret = unsafe {
-        syscall6(
-            nr::MMAP,
-            addr(addr_hint),
-            len,
-            prot.bits() as usize,
-            flags as usize,
-            fd as usize,
-            offset as usize,
-        )
-    };
-    check(ret).map(core::ptr::with_exposed_provenance_mut)
+    unsafe { mmap_abi(args, offset) }.map(core::ptr::with_exposed_provenance_mut)
+}
+
+/// The unit of mmap2's offset: 4096 bytes on every architecture that has mmap2,
+/// whatever its page size (the kernel shifts by `PAGE_SHIFT - 12`).
+#[cfg(rawmap_mmap2)]
+pub const MMAP2_UNIT: u64 = 4096;
+
+/// mmap as 64-bit ABIs take it: six registers, the offset in bytes.
+///
+/// # Safety
+/// As [`mmap`]; `args` are its first five arguments.
+#[cfg(not(any(rawmap_mmap2, rawmap_old_mmap)))]
+#[inline(always)]
+unsafe fn mmap_abi(args: [usize; 5], offset: u64) -> Result<usize> {
+    let [a, l, p, f, fd] = args;
+    // SAFETY: forwarded contract. `usize` is 64 bits wide on these ABIs.
+    check(unsafe { syscall6(nr::MMAP, a, l, p, f, fd, offset as usize) })
+}
+
+/// mmap2, as 32-bit ABIs take it: the offset in [`MMAP2_UNIT`]s, so files up to 16 TiB
+/// can be mapped with 32-bit registers. Nothing is truncated: an offset that is not a
+/// multiple of the unit fails with `EINVAL` before the call (as the C libraries do, and
+/// as 64-bit kernels answer an unaligned offset), and one too large for a register of
+/// units with `EOVERFLOW` (as 64-bit kernels answer an offset past the largest file).
+///
+/// # Safety
+/// As [`mmap`]; `args` are its first five arguments.
+#[cfg(rawmap_mmap2)]
+#[inline(always)]
+unsafe fn mmap_abi(args: [usize; 5], offset: u64) -> Result<usize> {
+    let [a, l, p, f, fd] = args;
+    if !offset.is_multiple_of(MMAP2_UNIT) {
+        return Err(Errno::INVAL);
+    }
+    let units = usize::try_from(offset / MMAP2_UNIT).map_err(|_| Errno::OVERFLOW)?;
+    // SAFETY: forwarded contract.
+    check(unsafe { syscall6(nr::MMAP2, a, l, p, f, fd, units) })
+}
+
+/// s390x's mmap is the old form: one pointer to the six arguments as words in memory.
+///
+/// # Safety
+/// As [`mmap`]; `args` are its first five arguments.
+#[cfg(rawmap_old_mmap)]
+#[inline(always)]
+unsafe fn mmap_abi(args: [usize; 5], offset: u64) -> Result<usize> {
+    let [a, l, p, f, fd] = args;
+    let block: [usize; 6] = [a, l, p, f, fd, offset as usize];
+    // SAFETY: forwarded contract; the kernel reads the six words of `block`, which
+    // lives until the call returns.
+    check(unsafe { syscall1(nr::MMAP, addr(block.as_ptr())) })
 }
 
 /// `munmap(addr, len)`: remove mappings in `[addr, addr + len)`. See munmap(2).
@@ -236,8 +285,38 @@ pub unsafe fn mincore(addr_: *mut c_void, len: usize, vec: *mut u8) -> Result<()
 /// the caller must make sure no code touches them (or uses [`crate`]'s fault-safe copies).
 #[inline]
 pub unsafe fn ftruncate(fd: RawFd, len: u64) -> Result<()> {
+    #[cfg(target_pointer_width = "64")]
     // SAFETY: forwarded contract.
-    check_unit(unsafe { syscall2(nr::FTRUNCATE, fd as usize, len as usize) })
+    let ret = unsafe { syscall2(nr::FTRUNCATE, fd as usize, len as usize) };
+    #[cfg(all(target_pointer_width = "32", not(rawmap_pair_pad)))]
+    let ret = {
+        let [x, y] = pair(len);
+        // SAFETY: forwarded contract.
+        unsafe { syscall3(nr::FTRUNCATE64, fd as usize, x, y) }
+    };
+    #[cfg(all(target_pointer_width = "32", rawmap_pair_pad))]
+    let ret = {
+        let [x, y] = pair(len);
+        // SAFETY: forwarded contract. The 0 skips r1/a1/r4 so the pair starts at an
+        // even register, as this ABI passes 64-bit values.
+        unsafe { syscall4(nr::FTRUNCATE64, fd as usize, 0, x, y) }
+    };
+    check_unit(ret)
+}
+
+/// A 64-bit argument as 32-bit ABIs pass it: two registers holding the halves in the
+/// order they lie in memory (low half first on little-endian, high half first on
+/// big-endian targets). Where the pair must start at an even register, the caller adds
+/// the padding argument (`rawmap_pair_pad`).
+#[cfg(target_pointer_width = "32")]
+#[inline(always)]
+const fn pair(v: u64) -> [usize; 2] {
+    let (lo, hi) = (v as u32 as usize, (v >> 32) as u32 as usize);
+    if cfg!(target_endian = "little") {
+        [lo, hi]
+    } else {
+        [hi, lo]
+    }
 }
 
 /// `memfd_create(name, flags)`: an anonymous file in RAM. Returns its descriptor, which
@@ -444,8 +523,14 @@ pub fn exit_group(status: i32) -> ! {
 /// `arg` must be what `cmd` expects; commands that take pointers are not supported here.
 #[inline]
 pub unsafe fn fcntl(fd: RawFd, cmd: u32, arg: usize) -> Result<usize> {
+    // 32-bit ABIs name it fcntl64 (the one whose lock commands take 64-bit offsets;
+    // riscv32 has no other).
+    #[cfg(target_pointer_width = "64")]
+    let nr = nr::FCNTL;
+    #[cfg(target_pointer_width = "32")]
+    let nr = nr::FCNTL64;
     // SAFETY: forwarded contract.
-    check(unsafe { syscall3(nr::FCNTL, fd as usize, cmd as usize, arg) })
+    check(unsafe { syscall3(nr, fd as usize, cmd as usize, arg) })
 }
 
 /// `F_ADD_SEALS` for [`fcntl`].
@@ -454,6 +539,20 @@ pub const F_ADD_SEALS: u32 = fc::F_ADD_SEALS;
 pub const F_GET_SEALS: u32 = fc::F_GET_SEALS;
 /// `STATX_ATTR_VERITY`: `stx_attributes` bit of a file with fs-verity enabled.
 pub const STATX_ATTR_VERITY: u64 = fc::STATX_ATTR_VERITY as u64;
+
+/// Syscall `nr` with six raw arguments, through this architecture's stub and the
+/// crate's error decoding. Not a stable interface: tests/arch.rs uses it to call numbers
+/// no kernel assigns and to pass arguments the wrong way on purpose (negative controls).
+///
+/// # Safety
+/// The arguments must be valid for syscall `nr` (whatever it does with them).
+#[doc(hidden)]
+#[inline]
+pub unsafe fn __syscall6(nr: usize, args: [usize; 6]) -> Result<usize> {
+    let [a0, a1, a2, a3, a4, a5] = args;
+    // SAFETY: forwarded contract.
+    check(unsafe { syscall6(nr, a0, a1, a2, a3, a4, a5) })
+}
 
 /// `prctl(option, a2, a3, a4, a5)`, crate-internal (page size from `PR_GET_AUXV`).
 #[inline]

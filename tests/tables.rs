@@ -203,9 +203,9 @@ fn every_override_file_applies_to_its_generic_table() {
 #[test]
 fn every_supported_arch_loads_cleanly() {
     // The calls src/raw.rs, src/page.rs and src/linux/fault/ make: an arch missing one
-    // could not build.
+    // could not build. On 32-bit ABIs raw.rs takes mmap2, ftruncate64 and fcntl64
+    // instead (see below).
     const USED: &[&str] = &[
-        "mmap",
         "munmap",
         "mremap",
         "msync",
@@ -217,7 +217,6 @@ fn every_supported_arch_loads_cleanly() {
         "mlockall",
         "munlockall",
         "mincore",
-        "ftruncate",
         "memfd_create",
         "openat",
         "close",
@@ -254,7 +253,16 @@ fn every_supported_arch_loads_cleanly() {
         for c in &calls {
             assert!(names.insert(&c.name), "{arch}: two numbers for {}", c.name);
         }
-        for name in USED {
+        let mmap = if abi.cfgs.contains(&"rawmap_mmap2") {
+            "mmap2"
+        } else {
+            "mmap"
+        };
+        let wide: &[&str] = match abi.pointer_width {
+            32 => &["ftruncate64", "fcntl64"],
+            _ => &["ftruncate", "fcntl"],
+        };
+        for name in USED.iter().chain(wide).chain([&mmap]) {
             assert!(names.contains(&name.to_string()), "{arch}: no `{name}`");
         }
         assert_eq!(
@@ -373,16 +381,27 @@ fn constants_libc_lacks_match_the_reference() {
     // tests/abi.rs compares the tables with libc, which lacks these (or has glibc's
     // user-space O_LARGEFILE of 0): check them against linux-abi.md instead, so that
     // every number the crate generates is compared with something.
-    for (arch, o_largefile) in [
-        ("x86_64", 0x8000),
-        ("aarch64", 0x20000),
-        ("riscv64", 0x8000),
+    for (arch, o_largefile, prot_sem) in [
+        ("x86_64", 0x8000, 0x8),
+        ("x86", 0x8000, 0x8),
+        ("aarch64", 0x20000, 0x8),
+        ("arm", 0x20000, 0x8),
+        ("riscv64", 0x8000, 0x8),
+        ("riscv32", 0x8000, 0x8),
+        ("loongarch64", 0x8000, 0x8),
+        ("powerpc64", 0x10000, 0x8),
+        ("powerpc", 0x10000, 0x8),
+        ("s390x", 0x8000, 0x8),
+        ("mips", 0x2000, 0x10),
+        ("mips64", 0x2000, 0x10),
+        ("sparc64", 0x40000, 0x8),
     ] {
-        let (calls, t) = loaded(arch);
-        assert_eq!(value(&t["mman"], "PROT_SEM"), Some(0x8), "{arch}");
+        let (_, t) = loaded(arch);
+        assert_eq!(value(&t["mman"], "PROT_SEM"), Some(prot_sem), "{arch}");
+        let uninitialized = (!arch.starts_with("mips")).then_some(0x4000000);
         assert_eq!(
             value(&t["mman"], "MAP_UNINITIALIZED"),
-            Some(0x4000000),
+            uninitialized,
             "{arch}"
         );
         assert_eq!(value(&t["mman"], "MADV_GUARD_INSTALL"), Some(102), "{arch}");
@@ -394,8 +413,103 @@ fn constants_libc_lacks_match_the_reference() {
             "{arch}"
         );
         assert_eq!(value(&t["auxv"], "PR_GET_AUXV"), Some(0x41555856), "{arch}");
-        // sc has no mseal and libc-riscv64 neither.
-        assert_eq!(nr(&calls, "mseal"), Some(462), "{arch}");
+        let x86 = arch.starts_with("x86").then_some(0x80);
+        assert_eq!(value(&t["mman"], "MAP_ABOVE4G"), x86, "{arch}");
+        let powerpc = arch.starts_with("powerpc");
+        assert_eq!(
+            value(&t["mman"], "PROT_SAO"),
+            powerpc.then_some(0x10),
+            "{arch}"
+        );
+        if powerpc {
+            assert_eq!(value(&t["mman"], "MAP_RENAME"), Some(0x20), "{arch}");
+        }
+    }
+}
+
+/// linux-abi.md section 1 (generated from linux-raw-sys, v6.17 headers), one column per
+/// arch in [`REFERENCE_ARCHES`] order; `None` where the arch has no such call.
+const REFERENCE_ARCHES: [&str; 13] = [
+    "x86_64",
+    "x86",
+    "aarch64",
+    "arm",
+    "riscv64",
+    "riscv32",
+    "loongarch64",
+    "powerpc64",
+    "powerpc",
+    "s390x",
+    "mips",
+    "mips64",
+    "sparc64",
+];
+
+const N: Option<u32> = None;
+
+/// Shorthand for a row of the reference table: a number on every arch.
+const fn row(v: [u32; 13]) -> [Option<u32>; 13] {
+    let mut out = [None; 13];
+    let mut i = 0;
+    while i < 13 {
+        out[i] = Some(v[i]);
+        i += 1;
+    }
+    out
+}
+
+#[rustfmt::skip]
+const REFERENCE: &[(&str, [Option<u32>; 13])] = &[
+    //                x86_64    x86      aarch64   arm      riscv64   riscv32  loong64  ppc64    ppc      s390x    mips        mips64      sparc64
+    ("mmap",         [Some(9),  Some(90),  Some(222), N,        Some(222), N,         Some(222), Some(90),  Some(90),  Some(90),  Some(4090), Some(5009), Some(71)]),
+    ("mmap2",        [N,        Some(192), N,         Some(192), N,        Some(222), N,         N,         Some(192), N,         Some(4210), N,          N]),
+    ("munmap",       row([11, 91, 215, 91, 215, 215, 215, 91, 91, 91, 4091, 5011, 73])),
+    ("mremap",       row([25, 163, 216, 163, 216, 216, 216, 163, 163, 163, 4167, 5024, 250])),
+    ("msync",        row([26, 144, 227, 144, 227, 227, 227, 144, 144, 144, 4144, 5025, 65])),
+    ("madvise",      row([28, 219, 233, 220, 233, 233, 233, 205, 205, 219, 4218, 5027, 75])),
+    ("mprotect",     row([10, 125, 226, 125, 226, 226, 226, 125, 125, 125, 4125, 5010, 74])),
+    ("mlock",        row([149, 150, 228, 150, 228, 228, 228, 150, 150, 150, 4154, 5146, 237])),
+    ("mlock2",       row([325, 376, 284, 390, 284, 284, 284, 378, 378, 374, 4359, 5319, 356])),
+    ("munlock",      row([150, 151, 229, 151, 229, 229, 229, 151, 151, 151, 4155, 5147, 238])),
+    ("mlockall",     row([151, 152, 230, 152, 230, 230, 230, 152, 152, 152, 4156, 5148, 239])),
+    ("munlockall",   row([152, 153, 231, 153, 231, 231, 231, 153, 153, 153, 4157, 5149, 240])),
+    ("mincore",      row([27, 218, 232, 219, 232, 232, 232, 206, 206, 218, 4217, 5026, 78])),
+    ("ftruncate",    [Some(77), Some(93),  Some(46),  Some(93),  Some(46), N,         Some(46),  Some(93),  Some(93),  Some(93),  Some(4093), Some(5075), Some(130)]),
+    ("ftruncate64",  [N,        Some(194), N,         Some(194), N,        Some(46),  N,         N,         Some(194), N,         Some(4212), N,          N]),
+    ("fstat",        [Some(5),  Some(108), Some(80),  Some(108), Some(80), N,         Some(80),  Some(108), Some(108), Some(108), Some(4108), Some(5005), Some(62)]),
+    ("fstat64",      [N,        Some(197), N,         Some(197), N,        N,         N,         N,         Some(197), N,         Some(4215), N,          Some(63)]),
+    ("newfstatat",   [Some(262), N,        Some(79),  N,         Some(79), N,         Some(79),  Some(291), N,         Some(293), N,          Some(5252), N]),
+    ("fstatat64",    [N,        Some(300), N,         Some(327), N,        N,         N,         N,         Some(291), N,         Some(4293), N,          Some(289)]),
+    ("statx",        row([332, 383, 291, 397, 291, 291, 291, 383, 383, 379, 4366, 5326, 360])),
+    ("memfd_create", row([319, 356, 279, 385, 279, 279, 279, 360, 360, 350, 4354, 5314, 348])),
+    ("process_madvise", row([440, 440, 440, 440, 440, 440, 440, 440, 440, 440, 4440, 5440, 440])),
+    ("openat",       row([257, 295, 56, 322, 56, 56, 56, 286, 286, 288, 4288, 5247, 284])),
+    ("close",        row([3, 6, 57, 6, 57, 57, 57, 6, 6, 6, 4006, 5003, 6])),
+    ("exit_group",   row([231, 252, 94, 248, 94, 94, 94, 234, 234, 248, 4246, 5205, 188])),
+    ("write",        row([1, 4, 64, 4, 64, 64, 64, 4, 4, 4, 4004, 5001, 4])),
+    ("rt_sigaction", row([13, 174, 134, 174, 134, 134, 134, 173, 173, 174, 4194, 5013, 102])),
+    ("rt_sigreturn", row([15, 173, 139, 173, 139, 139, 139, 172, 172, 173, 4193, 5211, 101])),
+    ("mseal",        row([462, 462, 462, 462, 462, 462, 462, 462, 462, 462, 4462, 5462, 462])),
+    ("getpid",       row([39, 20, 172, 20, 172, 172, 172, 20, 20, 20, 4020, 5038, 20])),
+    ("pkey_mprotect", row([329, 380, 288, 394, 288, 288, 288, 386, 386, 384, 4363, 5323, 362])),
+    ("memfd_secret", [Some(447), Some(447), Some(447), N,        Some(447), Some(447), N,        N,         N,         Some(447), N,          N,          N]),
+    ("process_mrelease", row([448, 448, 448, 448, 448, 448, 448, 448, 448, 448, 4448, 5448, 448])),
+    ("userfaultfd",  row([323, 374, 282, 388, 282, 282, 282, 364, 364, 355, 4357, 5317, 352])),
+    ("fallocate",    row([285, 324, 47, 352, 47, 47, 47, 309, 309, 314, 4320, 5279, 314])),
+];
+
+#[test]
+fn every_arch_matches_the_reference_numbers() {
+    // Independent of libc (which lacks numbers for some arches and cannot be linked for
+    // riscv32 and loongarch64 here) and of the kernel tables we copied: a wrong ABI
+    // list in arch_abi() or a wrong mips offset shows up as a wrong or missing number.
+    assert_eq!(REFERENCE_ARCHES.len(), parse::ARCHES.len());
+    for (i, &arch) in REFERENCE_ARCHES.iter().enumerate() {
+        assert!(parse::ARCHES.contains(&arch), "{arch}");
+        let (calls, _) = loaded(arch);
+        for (name, per_arch) in REFERENCE {
+            assert_eq!(nr(&calls, name), per_arch[i], "{arch} {name}");
+        }
     }
 }
 
@@ -412,6 +526,12 @@ fn mips_overrides() {
     assert!(!mman.contains_key("MAP_UNINITIALIZED"));
     assert!(!mman.contains_key("MADV_SOFT_OFFLINE"));
     let errno = merged("mips", "errno");
+    assert_eq!(errno["EINIT"], 141);
+    assert_eq!(errno["EREMDEV"], 142);
+    assert_eq!(mman["MAP_RENAME"], 0x20);
+    assert_eq!(mman["MAP_AUTOGROW"], 0x40);
+    assert_eq!(mman["MAP_LOCAL"], 0x80);
+    assert_eq!(mman["MAP_AUTORSRV"], 0x100);
     assert_eq!(errno["ENOSYS"], 89);
     assert_eq!(errno["EOPNOTSUPP"], 122);
     assert_eq!(errno["EOVERFLOW"], 79);
@@ -438,6 +558,10 @@ fn sparc_overrides() {
     assert_eq!(mman["PROT_ADI"], 0x10);
     assert_eq!(mman["MAP_SYNC"], 0x80000, "sparc keeps generic MAP_SYNC");
     let errno = merged("sparc", "errno");
+    assert_eq!(errno["EPROCLIM"], 67);
+    assert_eq!(errno["ERREMOTE"], 81);
+    assert_eq!(mman["MAP_RENAME"], 0x20);
+    assert_eq!(mman["MAP_INHERIT"], 0x80);
     assert_eq!(errno["ENOSYS"], 90);
     assert_eq!(errno["EOPNOTSUPP"], 45);
     assert_eq!(errno["EOVERFLOW"], 92);

@@ -2,8 +2,22 @@
 //! from `arch/`, and the one rule that turns a raw return value into `Result`.
 
 #[cfg_attr(target_arch = "x86_64", path = "arch/x86_64.rs")]
+#[cfg_attr(target_arch = "x86", path = "arch/x86.rs")]
 #[cfg_attr(target_arch = "aarch64", path = "arch/aarch64.rs")]
-#[cfg_attr(target_arch = "riscv64", path = "arch/riscv64.rs")]
+#[cfg_attr(target_arch = "arm", path = "arch/arm.rs")]
+#[cfg_attr(
+    any(target_arch = "riscv64", target_arch = "riscv32"),
+    path = "arch/riscv.rs"
+)]
+#[cfg_attr(target_arch = "loongarch64", path = "arch/loongarch64.rs")]
+#[cfg_attr(
+    any(target_arch = "powerpc", target_arch = "powerpc64"),
+    path = "arch/powerpc.rs"
+)]
+#[cfg_attr(target_arch = "s390x", path = "arch/s390x.rs")]
+#[cfg_attr(target_arch = "mips", path = "arch/mips.rs")]
+#[cfg_attr(target_arch = "mips64", path = "arch/mips64.rs")]
+#[cfg_attr(target_arch = "sparc64", path = "arch/sparc64.rs")]
 mod asm;
 
 pub(crate) mod fault;

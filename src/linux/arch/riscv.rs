@@ -1,4 +1,4 @@
-//! riscv64: `ecall`, number in a7, arguments in a0-a5, result in a0. The kernel
+//! riscv64 and riscv32: `ecall`, number in a7, arguments in a0-a5, result in a0. The kernel
 //! preserves the integer and float registers but not the vector registers v0-v31
 //! (Documentation/arch/riscv/vector.rst: "vector registers are clobbered by system
 //! calls"), so every stub declares them clobbered: in code built with the `v` extension

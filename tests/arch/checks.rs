@@ -1,0 +1,569 @@
+//! The per-architecture ABI checks: offsets through mmap2's unit or s390x's argument
+//! block, 64-bit lengths through register pairs, the arch's own error convention and
+//! errno numbers, the arch's constants. Written against `core` and rawmap alone, so the
+//! same code runs as `#[test]`s (tests/arch.rs) and in a `no_std` static binary
+//! (examples/nostd-cat/src/bin/arch-checks.rs) on targets where std cannot be linked.
+//!
+//! Each check returns `Err(Failure)` naming what went wrong; [`ALL`] lists them.
+
+use core::ffi::c_void;
+use core::fmt;
+use core::ptr;
+
+use rawmap::{
+    Errno, File, MapFlags, MapOptions, MapType, MemfdFlags, ProtFlags, SealFlags, page_size, raw,
+    sys,
+};
+
+/// What a failed check reports: the step, where, and the values involved.
+#[derive(Debug)]
+pub struct Failure {
+    what: &'static str,
+    line: u32,
+    got: Option<u64>,
+    want: Option<u64>,
+    errno: Option<Errno>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (tests/arch/checks.rs:{})", self.what, self.line)?;
+        if let Some(e) = self.errno {
+            write!(f, ": {e:?}")?;
+        }
+        if let (Some(g), Some(w)) = (self.got, self.want) {
+            write!(f, ": got {g:#x}, want {w:#x}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The result of one check.
+pub type Outcome = Result<(), Failure>;
+
+/// Fails the check with `$what` unless `$cond`.
+macro_rules! ensure {
+    ($cond:expr, $what:literal) => {
+        if !$cond {
+            return Err(Failure {
+                what: $what,
+                line: line!(),
+                got: None,
+                want: None,
+                errno: None,
+            });
+        }
+    };
+}
+
+/// Fails the check with `$what` and both values unless they are equal.
+macro_rules! ensure_eq {
+    ($got:expr, $want:expr, $what:literal) => {{
+        let (got, want) = ($got, $want);
+        if got != want {
+            return Err(Failure {
+                what: $what,
+                line: line!(),
+                got: Some(got as u64),
+                want: Some(want as u64),
+                errno: None,
+            });
+        }
+    }};
+}
+
+/// Fails the check with `$what` unless `$result` is exactly `Err($errno)`.
+macro_rules! ensure_err {
+    ($result:expr, $errno:expr, $what:literal) => {
+        match $result {
+            Err(e) if e == $errno => {}
+            Err(e) => {
+                return Err(Failure {
+                    what: $what,
+                    line: line!(),
+                    got: Some(u64::from(e.raw())),
+                    want: Some(u64::from($errno.raw())),
+                    errno: Some(e),
+                });
+            }
+            Ok(_) => {
+                return Err(Failure {
+                    what: concat!($what, ": succeeded"),
+                    line: line!(),
+                    got: None,
+                    want: None,
+                    errno: None,
+                });
+            }
+        }
+    };
+}
+
+/// The value of `$result`, or a failure of the check with `$what` and the errno.
+macro_rules! ok {
+    ($result:expr, $what:literal) => {
+        match $result {
+            Ok(v) => v,
+            Err(e) => {
+                return Err(Failure {
+                    what: $what,
+                    line: line!(),
+                    got: None,
+                    want: None,
+                    errno: Some(e),
+                });
+            }
+        }
+    };
+}
+
+/// Why a check cannot pass under qemu-user 7.2 for a 32-bit guest (it runs natively on
+/// i686, where the kernel itself answers).
+pub const QEMU_32BIT_OFFSETS: &str = "qemu-user 7.2 keeps a 32-bit guest's mmap offset in 32 bits (target_mmap takes an abi_ulong), so offsets from 4 GiB wrap; asserted natively (i686)";
+
+/// Every check: its name, the check, and the reason it is skipped under qemu-user for a
+/// 32-bit guest, if it is. In the order the `no_std` runner runs them.
+#[allow(clippy::type_complexity)]
+pub const ALL: &[(&str, fn() -> Outcome, Option<&str>)] = &[
+    ("constants_are_this_arch_s", constants_are_this_arch_s, None),
+    (
+        "unknown_syscall_is_this_arch_s_enosys",
+        unknown_syscall_is_this_arch_s_enosys,
+        None,
+    ),
+    (
+        "failed_calls_decode_through_this_arch_s_convention",
+        failed_calls_decode_through_this_arch_s_convention,
+        None,
+    ),
+    (
+        "offset_mapping_reads_back_through_a_second_mapping",
+        offset_mapping_reads_back_through_a_second_mapping,
+        None,
+    ),
+    (
+        "unaligned_offsets_are_einval_never_truncated",
+        unaligned_offsets_are_einval_never_truncated,
+        None,
+    ),
+    (
+        "offset_above_4_gib_reads_back_through_a_second_mapping",
+        offset_above_4_gib_reads_back_through_a_second_mapping,
+        Some(QEMU_32BIT_OFFSETS),
+    ),
+    (
+        "ftruncate_above_4_gib_reads_back_with_statx",
+        ftruncate_above_4_gib_reads_back_with_statx,
+        None,
+    ),
+    (
+        "fcntl_adds_and_reads_seals",
+        fcntl_adds_and_reads_seals,
+        None,
+    ),
+    (
+        "mapping_lengths_near_the_isize_limit",
+        mapping_lengths_near_the_isize_limit,
+        None,
+    ),
+];
+
+/// 4 GiB: the first offset a 32-bit register cannot hold.
+const FOUR_GIB: u64 = 1 << 32;
+
+/// A new memfd of `len` bytes (sparse: nothing is allocated until written).
+fn memfd(len: u64) -> Result<File, Failure> {
+    let f = ok!(
+        File::memfd(
+            c"rawmap-arch-check",
+            MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING
+        ),
+        "memfd_create"
+    );
+    ok!(f.set_len(len), "ftruncate of the new memfd");
+    Ok(f)
+}
+
+/// `len` bytes of `fd` mapped shared at `offset`, through the raw layer.
+fn map_at(fd: raw::RawFd, len: usize, prot: ProtFlags, offset: u64) -> rawmap::Result<*mut u8> {
+    // SAFETY: a new mapping at an address the kernel picks; every caller unmaps it.
+    unsafe {
+        raw::mmap(
+            ptr::null_mut(),
+            len,
+            prot,
+            MapType::Shared,
+            MapFlags::empty(),
+            fd,
+            offset,
+        )
+    }
+    .map(<*mut c_void>::cast)
+}
+
+/// Unmaps a mapping a check made.
+fn unmap(p: *mut u8, len: usize) -> Outcome {
+    // SAFETY: `p` is a mapping of `len` bytes the calling check made and no longer uses.
+    let r = unsafe { raw::munmap(p.cast(), len) };
+    ok!(r, "munmap");
+    Ok(())
+}
+
+/// The size `statx` reports for `fd`.
+fn statx_size(fd: raw::RawFd) -> Result<u64, Failure> {
+    let mut st = raw::Statx::default();
+    // SAFETY: `st` is a valid buffer; an empty path with AT_EMPTY_PATH names `fd`.
+    let r = unsafe { raw::statx(fd, c"", raw::AT_EMPTY_PATH, raw::STATX_SIZE, &mut st) };
+    ok!(r, "statx");
+    ensure!(st.stx_mask & raw::STATX_SIZE != 0, "statx filled stx_size");
+    Ok(st.stx_size)
+}
+
+/// A byte that tells 4096-byte blocks apart: block `k` of the test files starts with it.
+fn marker(k: u64) -> u8 {
+    (k % 251) as u8 + 1
+}
+
+/// The arch's values (linux-abi.md section 3) of constants that differ between arches,
+/// as build.rs compiled them in for this target: a wrong override directory in
+/// `arch_abi()` shows here on the target itself.
+pub fn constants_are_this_arch_s() -> Outcome {
+    use sys::{errno, fcntl, mman};
+    let mips = cfg!(any(target_arch = "mips", target_arch = "mips64"));
+    let sparc = cfg!(target_arch = "sparc64");
+    let powerpc = cfg!(any(target_arch = "powerpc", target_arch = "powerpc64"));
+    let (enosys, eopnotsupp, eoverflow) = match () {
+        _ if mips => (89, 122, 79),
+        _ if sparc => (90, 45, 92),
+        _ => (38, 95, 75),
+    };
+    ensure_eq!(errno::ENOSYS, enosys, "ENOSYS");
+    ensure_eq!(errno::EOPNOTSUPP, eopnotsupp, "EOPNOTSUPP");
+    ensure_eq!(errno::EOVERFLOW, eoverflow, "EOVERFLOW");
+    ensure_eq!(Errno::NOSYS.raw(), enosys, "Errno::NOSYS");
+    let (anonymous, noreserve, locked) = match () {
+        _ if mips => (0x800, 0x400, 0x8000),
+        _ if sparc => (0x20, 0x40, 0x100),
+        _ if powerpc => (0x20, 0x40, 0x80),
+        _ => (0x20, 0x4000, 0x2000),
+    };
+    ensure_eq!(mman::MAP_ANONYMOUS, anonymous, "MAP_ANONYMOUS");
+    ensure_eq!(MapFlags::ANONYMOUS.bits(), anonymous, "MapFlags::ANONYMOUS");
+    ensure_eq!(mman::MAP_NORESERVE, noreserve, "MAP_NORESERVE");
+    ensure_eq!(mman::MAP_LOCKED, locked, "MAP_LOCKED");
+    let mcl_current = if powerpc || sparc { 0x2000 } else { 1 };
+    ensure_eq!(mman::MCL_CURRENT, mcl_current, "MCL_CURRENT");
+    let o_largefile = match () {
+        _ if mips => 0x2000,
+        _ if sparc => 0x40000,
+        _ if powerpc => 0x10000,
+        _ if cfg!(any(target_arch = "arm", target_arch = "aarch64")) => 0x20000,
+        _ => 0x8000,
+    };
+    ensure_eq!(fcntl::O_LARGEFILE, o_largefile, "O_LARGEFILE");
+    let o_creat = match () {
+        _ if mips => 0x100,
+        _ if sparc => 0x200,
+        _ => 0x40,
+    };
+    ensure_eq!(fcntl::O_CREAT, o_creat, "O_CREAT");
+    Ok(())
+}
+
+/// A number no kernel assigns comes back as this arch's ENOSYS, through its error
+/// convention (a3 on mips, cr0.SO on powerpc, carry on sparc64, -errno elsewhere).
+pub fn unknown_syscall_is_this_arch_s_enosys() -> Outcome {
+    // 500 above the newest call the crate knows: unassigned on every table.
+    let unknown = sys::nr::MSEAL + 500;
+    // SAFETY: the kernel rejects the number before looking at any argument.
+    let r = unsafe { raw::__syscall6(unknown, [1, 2, 3, 4, 5, 6]) };
+    ensure_err!(r, Errno::NOSYS, "syscall MSEAL + 500");
+    Ok(())
+}
+
+/// Real failures of one-, two-, three- and six-argument calls decode to the errno the
+/// kernel gives, and successes with large values are not taken for errors.
+pub fn failed_calls_decode_through_this_arch_s_convention() -> Outcome {
+    // SAFETY: each call fails without effect (bad descriptor, unaligned address).
+    unsafe {
+        ensure_err!(raw::close(-1), Errno::BADF, "close(-1)");
+        ensure_err!(
+            raw::munmap(ptr::without_provenance_mut(page_size() + 1), 1),
+            Errno::INVAL,
+            "munmap of an unaligned address"
+        );
+        ensure_err!(
+            raw::fcntl(-1, raw::F_GET_SEALS, 0),
+            Errno::BADF,
+            "fcntl(-1)"
+        );
+    }
+    ensure_err!(
+        map_at(-1, 4096, ProtFlags::READ, 0),
+        Errno::BADF,
+        "mmap of fd -1 without MAP_ANONYMOUS"
+    );
+    // A length whose high half is 0 and low half has the top bit set: on 32-bit ABIs
+    // one register of the pair is "negative", the other zero.
+    let f = memfd(0)?;
+    let big = u64::from(u32::MAX) - 4095;
+    ok!(f.set_len(big), "set_len(4 GiB - 4 KiB)");
+    ensure_eq!(ok!(f.len(), "File::len"), big, "File::len");
+    // A mapping above 2 GiB: its address is "negative" as a 32-bit register and must
+    // still decode as a success. 32-bit kernels other than mips o32 (whose user space
+    // ends at 2 GiB) give a free address that is asked for; 64-bit ones always do.
+    #[cfg(not(target_arch = "mips"))]
+    {
+        let len = page_size();
+        let hint = 0xb000_0000usize;
+        // SAFETY: without MAP_FIXED the hint replaces nothing; unmapped below.
+        let r = unsafe {
+            raw::mmap(
+                ptr::without_provenance_mut(hint),
+                len,
+                ProtFlags::READ,
+                MapType::Private,
+                MapFlags::ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        let p = ok!(r, "mmap with a hint above 2 GiB");
+        let addr = p.addr();
+        unmap(p.cast(), len)?;
+        ensure_eq!(addr, hint, "address of a mapping asked for above 2 GiB");
+    }
+    Ok(())
+}
+
+/// Blocks of a file mapped at each multiple of 4096 that is a multiple of the page size
+/// show that block, read back through a second mapping; multiples of 4096 that are not
+/// page multiples (16K and 64K page kernels) are refused by the kernel with `EINVAL`.
+/// A wrong mmap2 unit would show another block (or fault past the end).
+pub fn offset_mapping_reads_back_through_a_second_mapping() -> Outcome {
+    let ps = page_size();
+    let blocks = (4 * ps / 4096).max(8) as u64;
+    let size = blocks * 4096;
+    let f = memfd(size)?;
+    // SAFETY: the memfd is this check's own; nothing else maps or truncates it.
+    let r = unsafe { MapOptions::new().len(size as usize).map_mut(&f) };
+    let mut whole = ok!(r, "map the whole file");
+    for k in 0..blocks {
+        ok!(
+            whole.write_at((k * 4096) as usize, &[marker(k)]),
+            "write a block marker"
+        );
+    }
+    use rawmap::fd::AsRawFd;
+    let fd = f.as_raw_fd();
+    for k in 1..blocks {
+        let off = k * 4096;
+        let r = map_at(fd, 4096, ProtFlags::READ, off);
+        if off % ps as u64 == 0 {
+            let p = ok!(r, "map a block at a page-multiple offset");
+            // SAFETY: `p` is one readable page of the memfd.
+            let got = unsafe { p.read() };
+            unmap(p, 4096)?;
+            ensure_eq!(got, marker(k), "marker of the block mapped at k * 4096");
+        } else {
+            ensure_err!(r, Errno::INVAL, "map at a 4096 multiple that is not a page");
+        }
+    }
+    // Through Mapping, at an offset inside a page: the crate maps the page and hides
+    // the prefix.
+    let k = blocks - 1;
+    // SAFETY: as above.
+    let r = unsafe { MapOptions::new().offset(k * 4096).len(1).map(&f) };
+    let m = ok!(r, "Mapping at the last block");
+    let mut b = [0u8];
+    ok!(m.read_at(0, &mut b), "read_at");
+    ensure_eq!(b[0], marker(k), "Mapping at the last block");
+    drop(whole);
+    Ok(())
+}
+
+/// An offset that is not a multiple of 4096 fails with `EINVAL`; it is never rounded
+/// or cut to a unit (on mmap2 targets the crate refuses it before the call).
+pub fn unaligned_offsets_are_einval_never_truncated() -> Outcome {
+    let f = memfd(4 * 65536)?;
+    use rawmap::fd::AsRawFd;
+    for off in [1, 512, 2048, 4095, 4097, 65536 + 4096 + 1, FOUR_GIB + 1] {
+        let r = map_at(f.as_raw_fd(), 4096, ProtFlags::READ, off);
+        ensure_err!(
+            r,
+            Errno::INVAL,
+            "mmap at an offset that is not a multiple of 4096"
+        );
+    }
+    // An offset mmap2 cannot express at all (16 TiB, 2^32 units of 4096) is refused
+    // before the call; 64-bit kernels accept a mapping there past the end of the file.
+    #[cfg(rawmap_mmap2)]
+    {
+        let r = map_at(f.as_raw_fd(), 4096, ProtFlags::READ, 1 << 44);
+        ensure_err!(r, Errno::OVERFLOW, "mmap2 at 16 TiB");
+    }
+    Ok(())
+}
+
+/// A block above 4 GiB of a sparse file, written through one mapping, reads back
+/// through a second one at the same offset and not at the offset cut to 32 bits;
+/// `Mapping` reaches it with an unaligned offset too.
+pub fn offset_above_4_gib_reads_back_through_a_second_mapping() -> Outcome {
+    let ps = page_size();
+    let far = FOUR_GIB + ps as u64;
+    let f = memfd(far + 2 * ps as u64)?;
+    use rawmap::fd::AsRawFd;
+    let fd = f.as_raw_fd();
+    let rw = ProtFlags::READ | ProtFlags::WRITE;
+    let writer = ok!(map_at(fd, ps, rw, far), "map at 4 GiB + 1 page");
+    // SAFETY: `writer` is one writable page of the memfd.
+    unsafe {
+        writer.write(0xa5);
+        writer.add(3).write(0x5a);
+    }
+    let reader = ok!(map_at(fd, ps, ProtFlags::READ, far), "map it again");
+    let low = ok!(
+        map_at(fd, ps, ProtFlags::READ, far - FOUR_GIB),
+        "map the offset cut to 32 bits"
+    );
+    // SAFETY: both are one readable page of the memfd.
+    let (again, truncated) = unsafe { (reader.read(), low.read()) };
+    unmap(writer, ps)?;
+    unmap(reader, ps)?;
+    unmap(low, ps)?;
+    ensure_eq!(
+        again,
+        0xa5,
+        "the byte at 4 GiB + 1 page, through a second mapping"
+    );
+    ensure_eq!(
+        truncated,
+        0,
+        "the byte at 1 page (the offset cut to 32 bits)"
+    );
+    // SAFETY: the memfd is this check's own.
+    let r = unsafe { MapOptions::new().offset(far + 3).len(1).map(&f) };
+    let m = ok!(r, "Mapping at 4 GiB + 1 page + 3");
+    let mut b = [0u8];
+    ok!(m.read_at(0, &mut b), "read_at");
+    ensure_eq!(b[0], 0x5a, "Mapping at 4 GiB + 1 page + 3");
+    Ok(())
+}
+
+/// `ftruncate` to 8 GiB + 1 reads back exactly with `statx`. On 32-bit ABIs the length
+/// travels as two registers (after a padding register on arm, mips o32 and ppc32), so
+/// two negative controls call ftruncate64 directly with the halves swapped and, where
+/// the ABI pads, without the padding: each gives another size, so the exact read-back
+/// would catch either mistake in `raw::ftruncate`.
+pub fn ftruncate_above_4_gib_reads_back_with_statx() -> Outcome {
+    const LEN: u64 = (2 << 32) | 1;
+    let f = memfd(0)?;
+    use rawmap::fd::AsRawFd;
+    let fd = f.as_raw_fd();
+    ok!(f.set_len(LEN), "set_len(8 GiB + 1)");
+    ensure_eq!(
+        statx_size(fd)?,
+        LEN,
+        "statx size after ftruncate(8 GiB + 1)"
+    );
+    ensure_eq!(ok!(f.len(), "File::len"), LEN, "File::len");
+    #[cfg(target_pointer_width = "32")]
+    {
+        let (hi, lo) = ((LEN >> 32) as usize, LEN as u32 as usize);
+        // Memory order is what the kernel expects; the opposite order is wrong.
+        let swapped = if cfg!(target_endian = "little") {
+            [hi, lo]
+        } else {
+            [lo, hi]
+        };
+        let pad: &[usize] = if cfg!(rawmap_pair_pad) { &[0] } else { &[] };
+        let mut args = [0usize; 6];
+        args[0] = fd as usize;
+        args[1..1 + pad.len()].copy_from_slice(pad);
+        args[1 + pad.len()..3 + pad.len()].copy_from_slice(&swapped);
+        // SAFETY: ftruncate64 of our own memfd; only its size changes.
+        let r = unsafe { raw::__syscall6(sys::nr::FTRUNCATE64, args) };
+        ok!(r, "ftruncate64 with swapped halves");
+        // The two 32-bit halves exchanged.
+        let want = LEN.rotate_right(32);
+        ensure_eq!(statx_size(fd)?, want, "size after swapped halves");
+        if cfg!(rawmap_pair_pad) {
+            // The right halves in the right order, but starting at the odd register.
+            let ordered = if cfg!(target_endian = "little") {
+                [lo, hi]
+            } else {
+                [hi, lo]
+            };
+            let args = [fd as usize, ordered[0], ordered[1], 0, 0, 0];
+            // SAFETY: as above.
+            let r = unsafe { raw::__syscall6(sys::nr::FTRUNCATE64, args) };
+            let size = statx_size(fd)?;
+            ensure!(r.is_err() || size != LEN, "ftruncate64 without the pad");
+        }
+        ok!(f.set_len(LEN), "set_len(8 GiB + 1) again");
+        ensure_eq!(
+            statx_size(fd)?,
+            LEN,
+            "statx size after ftruncate(8 GiB + 1)"
+        );
+    }
+    Ok(())
+}
+
+/// fcntl (fcntl64 on 32-bit ABIs) sets seals the kernel then enforces.
+pub fn fcntl_adds_and_reads_seals() -> Outcome {
+    let f = memfd(8192)?;
+    ensure_eq!(
+        ok!(f.seals(), "seals of a new memfd").bits(),
+        0,
+        "seals of a new memfd"
+    );
+    ok!(f.add_seals(SealFlags::SHRINK), "add_seals(SHRINK)");
+    ensure!(
+        ok!(f.seals(), "seals").contains(SealFlags::SHRINK),
+        "SHRINK is set"
+    );
+    ensure_err!(
+        f.set_len(4096),
+        Errno::PERM,
+        "shrinking a SHRINK-sealed memfd"
+    );
+    Ok(())
+}
+
+/// `Mapping` refuses lengths above `isize::MAX` (a slice cannot be longer) with
+/// `ENOMEM` before the call, even where the kernel could map them (a 32-bit process
+/// can have 3-4 GiB of address space); on 32-bit targets a mapping of 1.5 GiB, most of
+/// the signed range, works end to end (512 MiB on mips o32, whose whole user address
+/// space is 2 GiB and where qemu-mips puts the stack at 1 GiB, leaving no larger hole).
+pub fn mapping_lengths_near_the_isize_limit() -> Outcome {
+    let over = isize::MAX as usize + 1;
+    ensure_err!(
+        MapOptions::new().len(over).map_anonymous(),
+        Errno::NOMEM,
+        "Mapping of isize::MAX + 1 bytes"
+    );
+    #[cfg(target_pointer_width = "32")]
+    {
+        let len = if cfg!(target_arch = "mips") {
+            1 << 29
+        } else {
+            3 << 29
+        };
+        let mut m = ok!(
+            MapOptions::new().len(len).no_reserve().map_anonymous(),
+            "Mapping of 1.5 GiB (512 MiB on mips)"
+        );
+        ensure_eq!(m.len(), len, "length of the big Mapping");
+        ok!(m.write_at(len - 1, &[7]), "write the last byte");
+        let mut b = [0u8];
+        ok!(m.read_at(len - 1, &mut b), "read the last byte");
+        ensure_eq!(b[0], 7, "the last byte");
+        ensure_err!(
+            m.read_at(len, &mut b),
+            Errno::INVAL,
+            "read_at one past the end"
+        );
+    }
+    Ok(())
+}
