@@ -588,7 +588,7 @@ impl World {
                 } else {
                     Ok(())
                 };
-                let r = self.maps[mi].map.write_at(off, &data);
+                let r = self.maps[mi].map.write_at(off, &data).map_err(Errno::from);
                 check!(
                     r == expect,
                     "write_at({off}, {len}): {r:?}, model {expect:?}"
@@ -614,7 +614,7 @@ impl World {
                         None => return Ok(()),
                     }
                 };
-                let r = m.map.read_at(off, &mut buf);
+                let r = m.map.read_at(off, &mut buf).map_err(Errno::from);
                 match expect {
                     Ok(v) => check!(r.is_ok() && buf == v, "read_at({off}, {len}): {r:?}"),
                     Err(e) => {

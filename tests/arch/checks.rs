@@ -83,7 +83,7 @@ macro_rules! ensure_err {
                     line: line!(),
                     got: Some(u64::from(e.raw())),
                     want: Some(u64::from($errno.raw())),
-                    errno: Some(e),
+                    errno: Some(e.into()),
                 });
             }
             Ok(_) => {
@@ -110,7 +110,7 @@ macro_rules! ok {
                     line: line!(),
                     got: None,
                     want: None,
-                    errno: Some(e),
+                    errno: Some(e.into()),
                 });
             }
         }
