@@ -315,25 +315,37 @@ fn run_ops(m: &mut Mapping, backing: &Backing, ops: &[Op]) {
                 let (off, n) = (off.get(), usize::from(n));
                 let mut buf = vec![0u8; n];
                 if !in_range(off, n, len) {
-                    assert_eq!(m.read_at(off, &mut buf), Err(Errno::INVAL));
+                    assert_eq!(
+                        m.read_at(off, &mut buf).map_err(Errno::from),
+                        Err(Errno::INVAL)
+                    );
                 } else if n > 0 && !m.protection().contains(ProtFlags::READ) {
-                    assert_eq!(m.read_at(off, &mut buf), Err(Errno::ACCES));
+                    assert_eq!(
+                        m.read_at(off, &mut buf).map_err(Errno::from),
+                        Err(Errno::ACCES)
+                    );
                 } else if backing.touchable(off, n) {
-                    assert_eq!(m.read_at(off, &mut buf), Ok(()));
+                    assert_eq!(m.read_at(off, &mut buf).map_err(Errno::from), Ok(()));
                 }
             }
             Op::WriteAt { off, len: n, byte } => {
                 let (off, n) = (off.get(), usize::from(n));
                 let buf = vec![byte; n];
                 if !in_range(off, n, len) {
-                    assert_eq!(m.write_at(off, &buf), Err(Errno::INVAL));
+                    assert_eq!(
+                        m.write_at(off, &buf).map_err(Errno::from),
+                        Err(Errno::INVAL)
+                    );
                 } else if n > 0 && !m.protection().contains(ProtFlags::WRITE) {
-                    assert_eq!(m.write_at(off, &buf), Err(Errno::ACCES));
+                    assert_eq!(
+                        m.write_at(off, &buf).map_err(Errno::from),
+                        Err(Errno::ACCES)
+                    );
                 } else if backing.touchable(off, n) {
-                    assert_eq!(m.write_at(off, &buf), Ok(()));
+                    assert_eq!(m.write_at(off, &buf).map_err(Errno::from), Ok(()));
                     if m.protection().contains(ProtFlags::READ) {
                         let mut back = vec![!byte; n];
-                        assert_eq!(m.read_at(off, &mut back), Ok(()));
+                        assert_eq!(m.read_at(off, &mut back).map_err(Errno::from), Ok(()));
                         assert_eq!(back, buf);
                     }
                 }

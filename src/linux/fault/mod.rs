@@ -413,6 +413,7 @@ mod tests {
     /// The routine's table: ranges inside the routine, non-empty, each fixup in a range
     /// or just after it, and B (the exact loop) after A.
     #[test]
+    #[cfg_attr(miri, ignore = "runs the asm copy routines, which Miri cannot run")]
     fn every_routine_reports_its_ranges() {
         for routine in arch::ROUTINES {
             let (table, n) = ranges(routine);
@@ -432,6 +433,7 @@ mod tests {
     /// both directions, for every start and length around the boundary: each size path
     /// faults at each position.
     #[test]
+    #[cfg_attr(miri, ignore = "runs the asm copy routines, which Miri cannot run")]
     fn every_routine_stops_at_the_exact_byte() {
         use crate::flags::{MapFlags, MapType, MemfdFlags, ProtFlags};
         install().unwrap();
