@@ -10,6 +10,15 @@
 //! `cargo bench` passes `--bench`; any other run (`cargo test --all-targets`) is a smoke
 //! test: each candidate runs a few iterations, untimed.
 //!
+//! `BENCH_CLOCK=cpu` times with the thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`,
+//! user and kernel) instead of wall time: on a machine shared with parallel compiles,
+//! time spent preempted then does not count, though cache and memory-bandwidth
+//! contention still do. The table header says which clock ran.
+//!
+//! Candidates whose iterations need fresh state (a new mapping to fault in) use
+//! [`Bench::case_with_setup`]: the state is made before and dropped after each
+//! iteration, outside the timed span, so those candidates are timed per iteration.
+//!
 //! ```ignore
 //! Bench::new("madvise(MADV_NORMAL), 1 page")
 //!     .case("libc", || unsafe { libc_call() })
@@ -23,7 +32,53 @@
 #![allow(dead_code)]
 
 use std::hint::black_box;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+/// What the timer reads: wall time, or the calling thread's CPU time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Clock {
+    Wall,
+    ThreadCpu,
+}
+
+fn clock() -> Clock {
+    static CLOCK: OnceLock<Clock> = OnceLock::new();
+    *CLOCK.get_or_init(|| match std::env::var("BENCH_CLOCK").as_deref() {
+        Ok("cpu") if cfg!(any(target_os = "linux", target_os = "macos")) => Clock::ThreadCpu,
+        Ok("wall") | Err(_) => Clock::Wall,
+        Ok(other) => panic!("BENCH_CLOCK={other:?}: use wall, or cpu on Linux and macOS"),
+    })
+}
+
+/// A point in time on the clock the bench runs with (see `BENCH_CLOCK`), as the time
+/// since a fixed origin: subtract two to time something outside a [`Bench`].
+pub fn now() -> Duration {
+    match clock() {
+        Clock::Wall => {
+            static ORIGIN: OnceLock<Instant> = OnceLock::new();
+            ORIGIN.get_or_init(Instant::now).elapsed()
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+        Clock::ThreadCpu => unreachable!("BENCH_CLOCK=cpu is refused on this platform"),
+        #[cfg(any(target_os = "linux", target_os = "macos"))]
+        Clock::ThreadCpu => {
+            let mut ts = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: `ts` is a valid timespec to write to.
+            let r = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+            assert_eq!(r, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+            Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+        }
+    }
+}
+
+/// Whether this run measures (`cargo bench`) or only smoke-tests (any other run).
+pub fn measuring() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
 
 /// A set of named candidates measured side by side.
 pub struct Bench {
@@ -39,9 +94,9 @@ struct Case {
     name: &'static str,
     /// Bytes one iteration processes, for a GB/s column.
     bytes: Option<u64>,
-    /// Runs `n` iterations. The candidate's closure is monomorphised into this loop, so
-    /// the only indirect call is one per batch.
-    run: Box<dyn FnMut(u64)>,
+    /// Runs `n` iterations and returns the time they took. The candidate's closure is
+    /// monomorphised into this loop, so the only indirect call is one per batch.
+    run: Box<dyn FnMut(u64) -> Duration>,
     iters: u64,
     /// ns per iteration, one sample per round.
     samples: Vec<f64>,
@@ -70,6 +125,31 @@ impl Bench {
         self.add(name, Some(bytes), f)
     }
 
+    /// Adds a candidate that needs fresh state for every iteration: `setup` makes it
+    /// before the timer starts and the state is dropped after the timer stops, so only
+    /// `f` is timed. `bytes` as for [`case_bytes`](Self::case_bytes).
+    pub fn case_with_setup<S: 'static>(
+        mut self,
+        name: &'static str,
+        bytes: Option<u64>,
+        mut setup: impl FnMut() -> S + 'static,
+        mut f: impl FnMut(&mut S) + 'static,
+    ) -> Self {
+        let run = Box::new(move |n: u64| {
+            let mut total = Duration::ZERO;
+            for _ in 0..n {
+                let mut state = setup();
+                let t = now();
+                f(&mut state);
+                total += now() - t;
+                drop(black_box(state));
+            }
+            total
+        });
+        self.cases.push(Case::new(name, bytes, run));
+        self
+    }
+
     fn add(
         mut self,
         name: &'static str,
@@ -77,18 +157,13 @@ impl Bench {
         mut f: impl FnMut() + 'static,
     ) -> Self {
         let run = Box::new(move |n: u64| {
+            let t = now();
             for _ in 0..n {
                 f();
             }
+            now() - t
         });
-        let (iters, samples) = (0, Vec::new());
-        self.cases.push(Case {
-            name,
-            bytes,
-            run,
-            iters,
-            samples,
-        });
+        self.cases.push(Case::new(name, bytes, run));
         self
     }
 
@@ -119,7 +194,7 @@ impl Bench {
 
     /// Measures and prints a markdown table; returns the medians (ns/iter) by name.
     pub fn run(mut self) -> Vec<(&'static str, f64)> {
-        if !std::env::args().any(|a| a == "--bench") {
+        if !measuring() {
             for c in &mut self.cases {
                 (c.run)(3);
             }
@@ -143,9 +218,7 @@ impl Bench {
         for round in 0..self.rounds {
             for k in 0..n {
                 let c = &mut self.cases[(round + k) % n];
-                let t = Instant::now();
-                (c.run)(black_box(c.iters));
-                let ns = t.elapsed().as_nanos() as f64;
+                let ns = (c.run)(black_box(c.iters)).as_nanos() as f64;
                 c.samples.push(ns / c.iters as f64);
             }
         }
@@ -167,10 +240,14 @@ impl Bench {
         let base = self.baseline.map(|b| self.find(b));
         let gbs = self.cases.iter().any(|c| c.bytes.is_some());
         println!("\n### {}\n", self.title);
+        let clock = match clock() {
+            Clock::Wall => "",
+            Clock::ThreadCpu => " Timed in thread CPU time (BENCH_CLOCK=cpu).",
+        };
         println!(
             "{} rounds, batches of ~{:?}. ns/iter: median over rounds (min..p90). \
              Ratio: of medians, [p10..p90] of the per-round ratios, and the median \
-             per-round difference.\n",
+             per-round difference.{clock}\n",
             self.rounds, self.batch
         );
         let mut head = String::from("| candidate | iters/batch | ns/iter | min..p90 |");
@@ -205,13 +282,23 @@ impl Bench {
     }
 }
 
-/// Doubles the iteration count until one batch takes at least `target`.
-fn calibrate(run: &mut dyn FnMut(u64), target: Duration) -> u64 {
+impl Case {
+    fn new(name: &'static str, bytes: Option<u64>, run: Box<dyn FnMut(u64) -> Duration>) -> Self {
+        Case {
+            name,
+            bytes,
+            run,
+            iters: 0,
+            samples: Vec::new(),
+        }
+    }
+}
+
+/// Doubles the iteration count until one batch takes at least `target` (of timed work).
+fn calibrate(run: &mut dyn FnMut(u64) -> Duration, target: Duration) -> u64 {
     let mut n = 1u64;
     loop {
-        let t = Instant::now();
-        run(n);
-        let dt = t.elapsed();
+        let dt = run(n);
         if dt >= target {
             return n;
         }
