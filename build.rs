@@ -47,10 +47,21 @@ fn main() {
     if os == "linux" || (std && matches!(os.as_str(), "macos" | "windows")) {
         println!("cargo::rustc-cfg=rawmap_mapping");
     }
+    // `cfg(rawmap_fault_copy)`: this arch has a fault-safe copy routine
+    // (src/linux/fault/<arch>.rs). Without one, read_at/write_at copy plainly and
+    // `fault::install` says UNSUPPORTED; the file's presence is the one place that says so.
+    println!("cargo::rustc-check-cfg=cfg(rawmap_fault_copy)");
     if os != "linux" {
         return;
     }
     let arch = env::var("CARGO_CFG_TARGET_ARCH").expect("cargo sets CARGO_CFG_TARGET_ARCH");
+    let routine = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap())
+        .join("src/linux/fault")
+        .join(format!("{arch}.rs"));
+    println!("cargo::rerun-if-changed={}", routine.display());
+    if routine.exists() {
+        println!("cargo::rustc-cfg=rawmap_fault_copy");
+    }
     let width = env::var("CARGO_CFG_TARGET_POINTER_WIDTH").expect("cargo sets the pointer width");
     if let Some(abi) = parse::arch_abi(&arch) {
         if width != abi.pointer_width.to_string() {

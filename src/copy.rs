@@ -1,7 +1,8 @@
 //! The one routine that copies between a mapping and caller memory, used by
 //! `read_at` / `write_at`: on Linux a fault on the mapping's side (a truncated file, an
 //! I/O error) becomes an error here instead of a SIGBUS that kills the process (see
-//! `linux/fault/`). On macOS and Windows it is a plain copy for now.
+//! `linux/fault/`). On macOS, Windows and Linux architectures without a routine in
+//! `linux/fault/` it is a plain copy for now.
 
 use crate::fault::Fault;
 
@@ -33,14 +34,14 @@ pub(crate) unsafe fn copy(
     if len == 0 {
         return Ok(());
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(not(all(target_os = "linux", rawmap_fault_copy)))]
     {
         let _ = (mapped, base);
         // SAFETY: forwarded contract (without fault recovery the pages must not fault).
         unsafe { core::ptr::copy_nonoverlapping(src, dst, len) };
         Ok(())
     }
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", rawmap_fault_copy))]
     {
         let lo = match mapped {
             Mapped::Src => src.addr(),
@@ -57,7 +58,7 @@ pub(crate) unsafe fn copy(
 }
 
 /// Builds the error, out of the way of the copy's fast path.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", rawmap_fault_copy))]
 #[cold]
 fn fault(copied: usize, raw: crate::linux::fault::RawFault, base: *const u8) -> Fault {
     Fault::new(

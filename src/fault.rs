@@ -278,13 +278,15 @@ impl From<Fault> for std::io::Error {
 /// this on its own; call it early to get the error (a seccomp policy refusing
 /// `rt_sigaction`, say) or to be installed before another library that chains to the
 /// handler it finds. If installing fails, copies still work, unprotected.
-/// `Errno::UNSUPPORTED` on macOS and Windows, which have no fault-safe copy yet.
+/// `Errno::UNSUPPORTED` on macOS and Windows and on Linux architectures without a
+/// fault-safe copy routine yet (today only x86_64, aarch64 and riscv64 have one); there
+/// `read_at` / `write_at` copy plainly and a fault raises SIGBUS as with a slice.
 pub fn install() -> crate::Result<()> {
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", rawmap_fault_copy))]
     {
         crate::linux::fault::install()
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(not(all(target_os = "linux", rawmap_fault_copy)))]
     {
         Err(Errno::UNSUPPORTED)
     }
@@ -293,13 +295,13 @@ pub fn install() -> crate::Result<()> {
 /// Whether the kernel's SIGBUS action is still this crate's handler (`rt_sigaction`
 /// read back). `false` before installation, or after other code replaced the handler:
 /// from then on faults in `read_at` / `write_at` go to that code instead. Always
-/// `false` on macOS and Windows.
+/// `false` where [`install`] is unsupported.
 pub fn is_active() -> crate::Result<bool> {
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", rawmap_fault_copy))]
     {
         crate::linux::fault::verify()
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(not(all(target_os = "linux", rawmap_fault_copy)))]
     {
         Ok(false)
     }

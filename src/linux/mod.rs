@@ -20,6 +20,7 @@
 #[cfg_attr(target_arch = "sparc64", path = "arch/sparc64.rs")]
 mod asm;
 
+#[cfg(rawmap_fault_copy)]
 pub(crate) mod fault;
 
 #[allow(unused_imports)]
