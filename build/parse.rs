@@ -207,7 +207,7 @@ pub fn arch_abi(arch: &str) -> Option<ArchAbi> {
             "s390/syscall.tbl",
             &["common", "64"],
             0,
-            NONE,
+            &["s390"],
             &["rawmap_old_mmap"],
             64,
         ),

@@ -630,7 +630,15 @@ same_as_libc! {
         SA_NODEFER,
         SA_RESETHAND,
         // Kernel-only: libc's sigaction sets it (and its restorer) behind the caller's back.
-        #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+        #[cfg(any(
+            target_arch = "x86_64",
+            target_arch = "x86",
+            target_arch = "aarch64",
+            target_arch = "arm",
+            target_arch = "powerpc",
+            target_arch = "powerpc64",
+            target_arch = "s390x",
+        ))]
         SA_RESTORER if any(),
         SIG_BLOCK,
         SIG_UNBLOCK,

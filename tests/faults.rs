@@ -23,7 +23,7 @@ mod common;
 use std::ffi::{CString, c_void};
 use std::ptr;
 
-use common::seccomp::{Fault, Hits, in_child_with_fault, with_fault, with_faults};
+use common::seccomp::{Fault, Hits, crate_nr, in_child_with_fault, with_fault, with_faults};
 use common::{
     ChildExit, MapsSnapshot, assert_no_leak, err_code, fds_mention, maps_mention, page,
     run_in_child, step_failed, unique_name, vm_flags, vm_size,
@@ -333,7 +333,7 @@ fn raw_functions_return_the_injected_errno() {
     let e = Errno::NOTRECOVERABLE;
     let bad = i32::MAX;
     let calls = [
-        ("mmap", nr::MMAP),
+        ("mmap", crate_nr::MMAP),
         ("munmap", nr::MUNMAP),
         ("mremap", nr::MREMAP),
         ("msync", nr::MSYNC),
@@ -345,7 +345,7 @@ fn raw_functions_return_the_injected_errno() {
         ("mlockall", nr::MLOCKALL),
         ("munlockall", nr::MUNLOCKALL),
         ("mincore", nr::MINCORE),
-        ("ftruncate", nr::FTRUNCATE),
+        ("ftruncate", crate_nr::FTRUNCATE),
         ("memfd_create", nr::MEMFD_CREATE),
         ("openat", nr::OPENAT),
         ("close", nr::CLOSE),
@@ -354,7 +354,7 @@ fn raw_functions_return_the_injected_errno() {
         ("mseal", nr::MSEAL),
         ("read", nr::READ),
         ("write", nr::WRITE),
-        ("fcntl", nr::FCNTL),
+        ("fcntl", crate_nr::FCNTL),
     ];
     for (name, nr) in calls {
         // Matched on an argument where the call has one that nothing else in the worker
@@ -468,7 +468,7 @@ fn map_anonymous_mmap_failure_maps_nothing() {
         for e in MMAP_ERRS {
             let mut before = MapsSnapshot::with_capacity(1 << 20);
             let mut after = MapsSnapshot::with_capacity(1 << 20);
-            let exit = in_child_with_fault(Fault::new(nr::MMAP, e), || {
+            let exit = in_child_with_fault(Fault::new(crate_nr::MMAP, e), || {
                 if !before.take() {
                     return step_failed(1);
                 }
@@ -502,10 +502,10 @@ fn map_file_mmap_failure_maps_nothing() {
                 .unwrap();
             // Offset one page plus a bit: the call maps from the page boundary below.
             let o = MapOptions::new().offset(page() as u64 + 5).len(2 * page());
-            let fault = Fault::new(nr::MMAP, e)
+            let fault = Fault::new(crate_nr::MMAP, e)
                 .arg(1, 3 * page())
                 .fd(4, file.as_raw_fd())
-                .arg(5, page());
+                .arg(5, crate_nr::mmap_offset(page()));
             let r = with_fault(fault, || what.run(&o, &file).map(|m| m.is_some()));
             assert_eq!(r.value, Err(e), "{what:?}");
             assert_eq!(r.hits, [ONCE], "{what:?}");
@@ -536,7 +536,7 @@ fn fixed_noreplace_ignored_by_the_kernel_is_eexist_and_unmaps_the_stray() {
         drop(hint);
         let o = MapOptions::new().len(len).fixed_noreplace(want);
         let mut faults = vec![
-            Fault::new(nr::MMAP, Errno::INVAL)
+            Fault::new(crate_nr::MMAP, Errno::INVAL)
                 .ptr(0, at(want))
                 .arg(1, len)
                 .returning(decoy),
@@ -600,7 +600,7 @@ fn explicit_huge_pages_are_unmapped_in_whole_huge_pages() {
         };
         let decoy = common::map_anon(size, rw()).addr();
         let faults = [
-            Fault::new(nr::MMAP, Errno::INVAL)
+            Fault::new(crate_nr::MMAP, Errno::INVAL)
                 .arg(3, hugetlb_flags(shift))
                 .returning(decoy),
             Fault::watch(nr::MPROTECT).ptr(0, at(decoy)).arg(1, size),
@@ -647,7 +647,7 @@ fn default_huge_page_size_read_failure_maps_nothing() {
     ] {
         let faults = [
             Fault::new(nr, e),
-            Fault::watch(nr::MMAP).arg(3, hugetlb_flags(0)),
+            Fault::watch(crate_nr::MMAP).arg(3, hugetlb_flags(0)),
             Fault::watch(nr::CLOSE),
         ];
         let r = with_faults(&faults, || o.map_anonymous().map(|m| m.len()));
@@ -658,7 +658,7 @@ fn default_huge_page_size_read_failure_maps_nothing() {
     // Control: without a fault the watches see the meminfo close and the mmap (which
     // fails with ENOMEM unless huge pages are reserved).
     let watches = [
-        Fault::watch(nr::MMAP).arg(3, hugetlb_flags(0)),
+        Fault::watch(crate_nr::MMAP).arg(3, hugetlb_flags(0)),
         Fault::watch(nr::CLOSE),
     ];
     let r = with_faults(&watches, || o.map_anonymous().map(|m| m.len()));
@@ -1265,7 +1265,7 @@ fn set_len_ftruncate_failure_keeps_the_length() {
         for new_len in [0, 5 * page() as u64] {
             let data = pattern(2 * page(), 11);
             let (file, name) = memfd("ftruncate", &data);
-            let fault = Fault::new(nr::FTRUNCATE, e).fd(0, file.as_raw_fd());
+            let fault = Fault::new(crate_nr::FTRUNCATE, e).fd(0, file.as_raw_fd());
             let r = with_fault(fault, || file.set_len(new_len));
             assert_eq!((r.value, r.hits[0]), (Err(e), ONCE));
             assert_eq!(file.len(), Ok(data.len() as u64));
@@ -1372,7 +1372,7 @@ fn map_statx_failure_maps_nothing() {
             }
             let faults = [
                 Fault::new(nr::STATX, e).fd(0, file.as_raw_fd()),
-                Fault::watch(nr::MMAP).fd(4, file.as_raw_fd()),
+                Fault::watch(crate_nr::MMAP).fd(4, file.as_raw_fd()),
             ];
             let r = with_faults(&faults, || ctor.run(o, &file).map(|m| m.is_some()));
             assert_eq!(r.value, Err(e), "{what}");
@@ -1458,12 +1458,12 @@ fn seals_fcntl_failure_returns_the_errno() {
     for e in FCNTL_ERRS {
         let (file, name) = memfd("fcntl", b"abc");
         let fd = file.as_raw_fd();
-        let get = Fault::new(nr::FCNTL, e)
+        let get = Fault::new(crate_nr::FCNTL, e)
             .fd(0, fd)
             .arg(1, raw::F_GET_SEALS as usize);
         let r = with_fault(get, || file.seals());
         assert_eq!((r.value, r.hits[0]), (Err(e), ONCE));
-        let add = Fault::new(nr::FCNTL, e)
+        let add = Fault::new(crate_nr::FCNTL, e)
             .fd(0, fd)
             .arg(1, raw::F_ADD_SEALS as usize);
         let r = with_fault(add, || file.add_seals(SealFlags::GROW));
@@ -1492,7 +1492,7 @@ fn map_if_safe_fcntl_failure() {
         let (file, name) = memfd("fcntl-map", &pattern(page(), 0));
         file.add_seals(SealFlags::SHRINK | SealFlags::GROW | SealFlags::WRITE)
             .unwrap();
-        let fault = Fault::new(nr::FCNTL, e)
+        let fault = Fault::new(crate_nr::FCNTL, e)
             .fd(0, file.as_raw_fd())
             .arg(1, raw::F_GET_SEALS as usize);
         let r = with_fault(fault, || {

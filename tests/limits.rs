@@ -135,6 +135,10 @@ fn map_file_over_rlimit_as_is_enomem_and_maps_nothing() {
 /// A locked mapping cannot grow past RLIMIT_MEMLOCK: mremap says `EAGAIN`, and the
 /// mapping keeps its length, contents and lock.
 #[test]
+#[cfg_attr(
+    all(qemu, target_pointer_width = "32"),
+    ignore = "qemu-user 7.2 leaves a 32-bit guest's mapping inaccessible after an mremap of it fails (SIGSEGV on the next access); asserted natively (i686)"
+)]
 fn remap_grow_of_locked_mapping_over_rlimit_memlock_is_eagain() {
     let exit = run_in_child(|| {
         if !set_soft_rlimit(libc::RLIMIT_MEMLOCK, 4 * page() as u64) {

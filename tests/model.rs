@@ -966,6 +966,10 @@ fn run_case(ops: &[Op]) -> Step {
 }
 
 #[test]
+#[cfg_attr(
+    all(qemu, target_pointer_width = "32"),
+    ignore = "qemu-user 7.2 leaves a 32-bit guest's mapping inaccessible after an mremap of it fails (SIGSEGV on the next access); asserted natively (i686)"
+)]
 fn mappings_match_the_model() {
     let cases = std::env::var("RAWMAP_MODEL_CASES")
         .ok()

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::seccomp::{Fault, in_child_with_faults};
+use common::seccomp::{Fault, crate_nr, in_child_with_faults};
 use common::{CHILD_PANICKED, ChildExit, step_failed};
 use rawmap::Errno;
 use rawmap::sys::auxv::PR_GET_AUXV;
@@ -52,7 +52,7 @@ fn page_size_falls_back_source_by_source_and_panics_without_any() {
     let nothing = [
         prctl_auxv(Errno::INVAL),
         Fault::new(nr::OPENAT, Errno::NOENT),
-        Fault::new(nr::MMAP, Errno::NOMEM),
+        Fault::new(crate_nr::MMAP, Errno::NOMEM),
     ];
     assert_eq!(
         page_size_under(&nothing),

@@ -568,7 +568,7 @@ pub fn mapping_lengths_near_the_isize_limit() -> Outcome {
         ok!(m.read_at(len - 1, &mut b), "read the last byte");
         ensure_eq!(b[0], 7, "the last byte");
         ensure_err!(
-            m.read_at(len, &mut b),
+            m.read_at(len, &mut b).map_err(Errno::from),
             Errno::INVAL,
             "read_at one past the end"
         );

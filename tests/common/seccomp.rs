@@ -62,6 +62,42 @@ use super::{ChildExit, run_in_child};
 /// Exit code of a child whose seccomp filter could not be installed.
 pub const FILTER_FAILED: i32 = 197;
 
+/// The numbers of the syscalls `rawmap::raw` makes for mmap, ftruncate and fcntl, which
+/// differ from `rawmap::sys::nr::{MMAP, FTRUNCATE, FCNTL}` on 32-bit ABIs (mmap2,
+/// ftruncate64 and fcntl64; the argument positions are the same, except that ftruncate64
+/// passes the length as a register pair). A filter on the plain numbers would never fire.
+pub mod crate_nr {
+    use rawmap::sys::nr;
+    /// What `raw::mmap` calls.
+    #[cfg(target_pointer_width = "64")]
+    pub const MMAP: usize = nr::MMAP;
+    /// What `raw::mmap` calls.
+    #[cfg(target_pointer_width = "32")]
+    pub const MMAP: usize = nr::MMAP2;
+    /// What `raw::ftruncate` calls.
+    #[cfg(target_pointer_width = "64")]
+    pub const FTRUNCATE: usize = nr::FTRUNCATE;
+    /// What `raw::ftruncate` calls.
+    #[cfg(target_pointer_width = "32")]
+    pub const FTRUNCATE: usize = nr::FTRUNCATE64;
+    /// What `raw::fcntl` calls.
+    #[cfg(target_pointer_width = "64")]
+    pub const FCNTL: usize = nr::FCNTL;
+    /// What `raw::fcntl` calls.
+    #[cfg(target_pointer_width = "32")]
+    pub const FCNTL: usize = nr::FCNTL64;
+
+    /// mmap's sixth argument for a page-aligned file offset: bytes, or mmap2's 4096-byte
+    /// units on 32-bit ABIs.
+    pub const fn mmap_offset(bytes: usize) -> usize {
+        if cfg!(target_pointer_width = "32") {
+            bytes / 4096
+        } else {
+            bytes
+        }
+    }
+}
+
 /// `AUDIT_ARCH_*` of the target: the filter only matches calls of the native ABI.
 #[cfg(target_arch = "x86_64")]
 const AUDIT_ARCH: Option<u32> = Some(0xC000_003E);
@@ -357,6 +393,8 @@ fn supervise_once(listener: &OwnedFd, faults: &[Fault], hits: &mut [Hits]) {
         // ENOENT: the caller was interrupted (a signal) before we read it.
         return;
     }
+    // libc's constant is a `c_ulong`: the cast is needed on 64-bit targets only.
+    #[allow(clippy::unnecessary_cast)]
     let mut resp = libc::seccomp_notif_resp {
         id: req.id,
         val: 0,
