@@ -23,10 +23,22 @@
 # (no root and no sudo, apt or rustup failed, or a knob above); the reason is printed
 # where the step would have run and again in the summary.
 #
+# Every Linux architecture Rust targets is tested: natively on x86_64 (gnu, musl) and
+# i686 (static, on the same kernel: test-i686-native), and under qemu-user for the rest
+# (test-<arch>, from CROSS_TABLE below; the no_std example runs on each, nostd-<arch>).
+# Targets without a rustup std here, or whose asm! is still unstable (mips*, sparc64),
+# use nightly with -Zbuild-std. riscv32 and loongarch64 have no C library in Debian 12,
+# so their test steps are skipped with that reason; clippy-nightly-cross still compiles
+# their tests (the libc cross-checks of tests/abi.rs are compile-time assertions) and
+# nostd-riscv32/nostd-loongarch64 run the per-arch checks without std.
+#
 # The qemu steps build with `--cfg qemu` (set here, through CARGO_TARGET_<TRIPLE>_RUSTFLAGS,
 # not in .cargo/config.toml, so a build on real arm64/riscv64 hardware is not marked as
 # emulated): tests use it to check ABI plumbing instead of kernel semantics that
 # qemu-user does not implement. Linker and runner per target are in .cargo/config.toml.
+# For 32-bit guests qemu-user 7.2 intermittently crashes or hangs when several test
+# threads map memory while others fork, so those steps run one test thread; every
+# qemu step has a time limit (RAWMAP_STEP_TIMEOUT seconds, default 1800).
 # qemu-user has no seccomp, so the fault-injection tests (tests/faults.rs,
 # tests/page_size_faults.rs) are ignored there; the summary names them, and they run in
 # the native steps (test, test-no-default, test-musl).
@@ -48,16 +60,67 @@ export RUST_BACKTRACE="${RUST_BACKTRACE:-1}"
 # The steps, in order: name and command. Each runs from the repo root.
 # ---------------------------------------------------------------------------------------
 
-STEPS=(fmt clippy clippy-no-default clippy-cross doc test test-no-default test-musl
-    test-aarch64 test-riscv64 miri fuzz test-windows check-macos-x86_64 check-macos-aarch64
-    tour tour-aarch64 tour-riscv64 nostd-x86_64 nostd-aarch64 nostd-riscv64 bench-build)
+# The cross targets, one line each: short name (step suffix), Rust triple, GNU triple
+# (the cross gcc's prefix and the sysroot /usr/<gnu>), Debian packages of the gcc and of
+# the C library ("-": Debian 12 has none), the qemu-user program, what `uname -m` says on
+# a machine of that arch (whose native steps then cover it), and the toolchain: stable
+# (rustup's std) or nightly (-Zbuild-std: no rustup std here, or asm! unstable).
+CROSS_TABLE='
+aarch64     aarch64-unknown-linux-gnu           aarch64-linux-gnu       gcc-aarch64-linux-gnu       libc6-dev-arm64-cross    qemu-aarch64     aarch64     stable
+riscv64     riscv64gc-unknown-linux-gnu         riscv64-linux-gnu       gcc-riscv64-linux-gnu       libc6-dev-riscv64-cross  qemu-riscv64     riscv64     stable
+i686        i686-unknown-linux-gnu              i686-linux-gnu          gcc-i686-linux-gnu          libc6-dev-i386-cross     qemu-i386        i686        stable
+armv7       armv7-unknown-linux-gnueabihf       arm-linux-gnueabihf     gcc-arm-linux-gnueabihf     libc6-dev-armhf-cross    qemu-arm         armv7l      stable
+thumbv7neon thumbv7neon-unknown-linux-gnueabihf arm-linux-gnueabihf     gcc-arm-linux-gnueabihf     libc6-dev-armhf-cross    qemu-arm         armv7l      stable
+powerpc64le powerpc64le-unknown-linux-gnu       powerpc64le-linux-gnu   gcc-powerpc64le-linux-gnu   libc6-dev-ppc64el-cross  qemu-ppc64le     ppc64le     stable
+powerpc64   powerpc64-unknown-linux-gnu         powerpc64-linux-gnu     gcc-powerpc64-linux-gnu     libc6-dev-ppc64-cross    qemu-ppc64       ppc64       stable
+powerpc     powerpc-unknown-linux-gnu           powerpc-linux-gnu       gcc-powerpc-linux-gnu       libc6-dev-powerpc-cross  qemu-ppc         ppc         stable
+s390x       s390x-unknown-linux-gnu             s390x-linux-gnu         gcc-s390x-linux-gnu         libc6-dev-s390x-cross    qemu-s390x       s390x       stable
+mips        mips-unknown-linux-gnu              mips-linux-gnu          gcc-mips-linux-gnu          libc6-dev-mips-cross     qemu-mips        mips        nightly
+mipsel      mipsel-unknown-linux-gnu            mipsel-linux-gnu        gcc-mipsel-linux-gnu        libc6-dev-mipsel-cross   qemu-mipsel      mips        nightly
+mips64      mips64-unknown-linux-gnuabi64       mips64-linux-gnuabi64   gcc-mips64-linux-gnuabi64   libc6-dev-mips64-cross   qemu-mips64      mips64      nightly
+mips64el    mips64el-unknown-linux-gnuabi64     mips64el-linux-gnuabi64 gcc-mips64el-linux-gnuabi64 libc6-dev-mips64el-cross qemu-mips64el    mips64      nightly
+sparc64     sparc64-unknown-linux-gnu           sparc64-linux-gnu       gcc-sparc64-linux-gnu       libc6-dev-sparc64-cross  qemu-sparc64     sparc64     nightly
+riscv32     riscv32gc-unknown-linux-gnu         riscv32-linux-gnu       -                           -                        qemu-riscv32     riscv32     nightly
+loongarch64 loongarch64-unknown-linux-gnu       loongarch64-linux-gnu   -                           -                        qemu-loongarch64 loongarch64 nightly
+'
+declare -A X_TRIPLE=() X_GNU=() X_GCC=() X_LIBC=() X_QEMU=() X_UNAME=() X_TOOLCHAIN=()
+declare -A X_BY_GNU=()
+X_NAMES=()
+while read -r name triple gnu gcc libc qemu uname toolchain; do
+    [[ -n "$name" ]] || continue
+    X_NAMES+=("$name")
+    X_TRIPLE[$name]=$triple X_GNU[$name]=$gnu X_GCC[$name]=$gcc X_LIBC[$name]=$libc
+    X_QEMU[$name]=$qemu X_UNAME[$name]=$uname X_TOOLCHAIN[$name]=$toolchain
+    X_BY_GNU[$gnu]=$name
+done <<<"$CROSS_TABLE"
+
+# Whether the target named $1 is a 32-bit one (its qemu steps run one test thread).
+is_32bit() {
+    case $1 in i686 | armv7 | thumbv7neon | powerpc | mips | mipsel | riscv32) return 0 ;; esac
+    return 1
+}
+
+STEPS=(fmt clippy clippy-no-default clippy-cross clippy-nightly-cross doc test
+    test-no-default test-musl test-i686-native)
+for x in "${X_NAMES[@]}"; do STEPS+=("test-$x"); done
+STEPS+=(miri fuzz test-windows check-macos-x86_64 check-macos-aarch64 tour tour-aarch64
+    tour-riscv64 nostd-x86_64)
+for x in "${X_NAMES[@]}"; do STEPS+=("nostd-$x"); done
+STEPS+=(bench-build)
 
 # The fuzz target and how long it runs.
 FUZZ_TARGET=options_and_ranges
 FUZZ_SECONDS=${RAWMAP_FUZZ_SECONDS:-60}
 
-# The two cross targets: their asm (src/linux/arch/) is only compiled there.
-CROSS=(--target aarch64-unknown-linux-gnu --target riscv64gc-unknown-linux-gnu)
+# The cross targets clippy checks: their asm (src/linux/arch/) is only compiled there.
+CROSS=() NIGHTLY_CROSS=()
+for x in "${X_NAMES[@]}"; do
+    if [[ ${X_TOOLCHAIN[$x]} == stable ]]; then
+        CROSS+=(--target "${X_TRIPLE[$x]}")
+    else
+        NIGHTLY_CROSS+=(--target "${X_TRIPLE[$x]}")
+    fi
+done
 
 # What each step runs, as shown in --list and the summary.
 declare -A DESCRIBE=(
@@ -65,25 +128,35 @@ declare -A DESCRIBE=(
     [clippy]="cargo clippy --all-targets -- -D warnings"
     [clippy-no-default]="cargo clippy --all-targets --no-default-features -- -D warnings"
     [clippy-cross]="cargo clippy --all-targets ${CROSS[*]} -- -D warnings"
+    [clippy-nightly-cross]="cargo +nightly clippy -Zbuild-std --all-targets ${NIGHTLY_CROSS[*]} -- -D warnings (also compiles the tests of riscv32 and loongarch64, which cannot link)"
+    [test-i686-native]="cargo test --no-fail-fast --target i686-unknown-linux-gnu, static, run natively on this x86_64 kernel (RAWMAP_I686_NATIVE=1)"
     [doc]='RUSTDOCFLAGS="-D warnings" cargo doc --no-deps'
     [test]="cargo test --no-fail-fast"
     [test-no-default]="cargo test --no-fail-fast --no-default-features"
     [test-musl]="cargo test --no-fail-fast --target x86_64-unknown-linux-musl"
-    [test-aarch64]="cargo test --no-fail-fast --target aarch64-unknown-linux-gnu (qemu-user, --cfg qemu)"
-    [test-riscv64]="cargo test --no-fail-fast --target riscv64gc-unknown-linux-gnu (qemu-user, --cfg qemu)"
     [miri]="cargo +nightly miri test --lib (range arithmetic, errno tables; syscall tests ignored)"
     [fuzz]="cargo +nightly fuzz run $FUZZ_TARGET -s none -- -max_total_time=$FUZZ_SECONDS"
     [tour]="cargo run --example tour"
     [tour-aarch64]="cargo run --example tour --target aarch64-unknown-linux-gnu (qemu-user)"
     [tour-riscv64]="cargo run --example tour --target riscv64gc-unknown-linux-gnu (qemu-user)"
     [nostd-x86_64]="scripts/nostd-example.sh x86_64-unknown-linux-gnu"
-    [nostd-aarch64]="scripts/nostd-example.sh aarch64-unknown-linux-gnu (qemu-user)"
-    [nostd-riscv64]="scripts/nostd-example.sh riscv64gc-unknown-linux-gnu (qemu-user)"
     [bench-build]="cargo bench --no-run"
     [test-windows]="clippy -D warnings, doc -D warnings, check --lib --no-default-features, then cargo test --no-fail-fast, for x86_64-pc-windows-gnu (mingw linker, wine64 runner: scripts/wine/runner.sh)"
     [check-macos-x86_64]="cargo check --all-targets, clippy -D warnings, doc -D warnings, check --lib --no-default-features, for x86_64-apple-darwin (compile only: no macOS here)"
     [check-macos-aarch64]="the same for aarch64-apple-darwin (compile only)"
 )
+for x in "${X_NAMES[@]}"; do
+    t=${X_TRIPLE[$x]} how=""
+    if [[ ${X_TOOLCHAIN[$x]} == nightly ]]; then
+        DESCRIBE[test-$x]="cargo +nightly test -Zbuild-std --no-fail-fast --target $t"
+    else
+        DESCRIBE[test-$x]="cargo test --no-fail-fast --target $t"
+    fi
+    how="${X_QEMU[$x]}, --cfg qemu"
+    if is_32bit "$x"; then how+=", one test thread"; fi
+    DESCRIBE[test-$x]+=" ($how)"
+    DESCRIBE[nostd-$x]="scripts/nostd-example.sh $t"
+done
 
 # What each step needs before it can run, as space-separated requirements:
 #   component:NAME        a rustup component of the active toolchain
@@ -96,27 +169,26 @@ declare -A DESCRIBE=(
 #   nightly               the nightly toolchain (rustup)
 #   nightly-component:NAME     a rustup component of the nightly toolchain
 #   cargo-fuzz            the cargo-fuzz subcommand (cargo install)
+#   sysroot:GNU-TRIPLE    GNU-TRIPLE-gcc and a C library in /usr/GNU-TRIPLE, for which
+#                         Debian 12 has no package (so nothing is installed for it)
 # Whatever compiles build.rs or a test binary links with the host C compiler, and the
 # gcc package alone (without recommends) does not bring libc6-dev.
 HOST_CC="cmd:cc:gcc file:/usr/include/stdio.h:libc6-dev"
+CLIPPY_TARGETS=""
 declare -A NEEDS=(
     [fmt]="component:rustfmt"
     [clippy]="component:clippy $HOST_CC"
     [clippy-no-default]="component:clippy $HOST_CC"
-    [clippy-cross]="component:clippy $HOST_CC target:aarch64-unknown-linux-gnu
-        target:riscv64gc-unknown-linux-gnu"
+    [clippy-cross]="component:clippy $HOST_CC"
+    [clippy-nightly-cross]="$HOST_CC nightly nightly-component:rust-src
+        nightly-component:clippy"
+    [test-i686-native]="host:x86_64 $HOST_CC target:i686-unknown-linux-gnu
+        cmd:i686-linux-gnu-gcc:gcc-i686-linux-gnu
+        file:/usr/i686-linux-gnu/lib/libc.a:libc6-dev-i386-cross"
     [doc]="$HOST_CC"
     [test]="$HOST_CC"
     [test-no-default]="$HOST_CC"
     [test-musl]="host:x86_64 target:x86_64-unknown-linux-musl $HOST_CC"
-    [test-aarch64]="nothost:aarch64 qemu $HOST_CC target:aarch64-unknown-linux-gnu
-        cmd:aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu
-        file:/usr/aarch64-linux-gnu/lib/crt1.o:libc6-dev-arm64-cross
-        cmd:qemu-aarch64:qemu-user"
-    [test-riscv64]="nothost:riscv64 qemu $HOST_CC target:riscv64gc-unknown-linux-gnu
-        cmd:riscv64-linux-gnu-gcc:gcc-riscv64-linux-gnu
-        file:/usr/riscv64-linux-gnu/lib/crt1.o:libc6-dev-riscv64-cross
-        cmd:qemu-riscv64:qemu-user"
     [tour]="$HOST_CC"
     [bench-build]="benches $HOST_CC"
     [test-windows]="host:x86_64 component:clippy $HOST_CC target:x86_64-pc-windows-gnu
@@ -128,12 +200,37 @@ declare -A NEEDS=(
     [miri]="nightly nightly-component:miri nightly-component:rust-src $HOST_CC"
     [fuzz]="nightly cargo-fuzz $HOST_CC cmd:c++:g++"
 )
+# Each cross target's test step needs its std (rustup's, or nightly's rust-src to build
+# one), its cross gcc and C library, and its qemu; its nostd step the same, without the
+# C library (and without the gcc where rust-lld links: riscv32, loongarch64).
+for x in "${X_NAMES[@]}"; do
+    t=${X_TRIPLE[$x]} gnu=${X_GNU[$x]}
+    if [[ ${X_TOOLCHAIN[$x]} == nightly ]]; then
+        std="nightly nightly-component:rust-src"
+    else
+        std="target:$t"
+        CLIPPY_TARGETS+=" target:$t"
+    fi
+    if [[ ${X_GCC[$x]} == - ]]; then
+        cc="sysroot:$gnu" nostd_cc=""
+    else
+        cc="cmd:$gnu-gcc:${X_GCC[$x]} file:/usr/$gnu/lib/crt1.o:${X_LIBC[$x]}"
+        nostd_cc="cmd:$gnu-gcc:${X_GCC[$x]}"
+    fi
+    run="cmd:${X_QEMU[$x]}:qemu-user"
+    NEEDS[test-$x]="nothost:${X_UNAME[$x]} qemu $HOST_CC $std $cc $run"
+    if [[ $x == i686 ]]; then
+        # A static i686 binary runs natively on an x86_64 kernel.
+        NEEDS[nostd-$x]="host:x86_64 $HOST_CC $std $nostd_cc"
+    else
+        NEEDS[nostd-$x]="nothost:${X_UNAME[$x]} qemu $HOST_CC $std $nostd_cc $run"
+    fi
+done
+NEEDS[clippy-cross]+=$CLIPPY_TARGETS
 # The example steps need what the test step of the same target needs.
 NEEDS[tour-aarch64]=${NEEDS[test-aarch64]}
 NEEDS[tour-riscv64]=${NEEDS[test-riscv64]}
 NEEDS[nostd-x86_64]="host:x86_64 ${NEEDS[test]}"
-NEEDS[nostd-aarch64]=${NEEDS[test-aarch64]}
-NEEDS[nostd-riscv64]=${NEEDS[test-riscv64]}
 
 # The command of each step. Kept next to DESCRIBE above; a function so the qemu steps
 # can set their per-target flags without leaking them into the other steps.
@@ -144,24 +241,26 @@ step_command() {
     clippy) cargo clippy --all-targets -- -D warnings ;;
     clippy-no-default) cargo clippy --all-targets --no-default-features -- -D warnings ;;
     clippy-cross) cargo clippy --all-targets "${CROSS[@]}" -- -D warnings ;;
+    clippy-nightly-cross)
+        cargo +nightly clippy -Zbuild-std --all-targets "${NIGHTLY_CROSS[@]}" -- -D warnings
+        ;;
+    test-i686-native) i686_native_test ;;
     doc) RUSTDOCFLAGS="-D warnings" cargo doc --no-deps ;;
     test) cargo test --no-fail-fast ;;
     test-no-default) cargo test --no-fail-fast --no-default-features ;;
     test-musl) cargo test --no-fail-fast --target x86_64-unknown-linux-musl ;;
-    test-aarch64) qemu_test aarch64-unknown-linux-gnu ;;
-    test-riscv64) qemu_test riscv64gc-unknown-linux-gnu ;;
     miri) cargo +nightly miri test --lib ;;
     fuzz) cargo +nightly fuzz run "$FUZZ_TARGET" -s none -- -max_total_time="$FUZZ_SECONDS" ;;
     tour) cargo run --example tour ;;
     tour-aarch64) cargo run --example tour --target aarch64-unknown-linux-gnu ;;
     tour-riscv64) cargo run --example tour --target riscv64gc-unknown-linux-gnu ;;
-    nostd-x86_64) scripts/nostd-example.sh x86_64-unknown-linux-gnu ;;
-    nostd-aarch64) scripts/nostd-example.sh aarch64-unknown-linux-gnu ;;
-    nostd-riscv64) scripts/nostd-example.sh riscv64gc-unknown-linux-gnu ;;
     bench-build) cargo bench --no-run ;;
     test-windows) windows_test ;;
     check-macos-x86_64) macos_check x86_64-apple-darwin ;;
     check-macos-aarch64) macos_check aarch64-apple-darwin ;;
+    nostd-x86_64) scripts/nostd-example.sh x86_64-unknown-linux-gnu ;;
+    test-*) qemu_test "${1#test-}" ;;
+    nostd-*) scripts/nostd-example.sh "${X_TRIPLE[${1#nostd-}]}" ;;
     *) echo "unknown step $1" >&2 && return 2 ;;
     esac
 }
@@ -171,13 +270,38 @@ step_command() {
 # flags the caller set there are moved into it instead of silently dropping --cfg qemu
 # (cargo splits that variable on whitespace, so an encoded flag containing a space would
 # not survive; none of the usual ones do).
+#
+# $1 is a short name from CROSS_TABLE. Nightly targets build std from source
+# (-Zbuild-std). 32-bit guests run one test thread (see the header). sparc64 runs
+# without panic backtraces (qemu-sparc64 takes about 40 s to unwind for one, and four
+# tests panic on purpose) and with 16 proptest cases instead of 256 (a case of the
+# cursor model test takes about 5 s there). loongarch64 code is built without LSX,
+# which qemu 7.2 lacks.
 qemu_test() {
-    local triple=$1 var
+    local x=$1 triple=${X_TRIPLE[$1]} var
     var="CARGO_TARGET_$(tr 'a-z-' 'A-Z_' <<<"$triple")_RUSTFLAGS"
     local encoded=${CARGO_ENCODED_RUSTFLAGS:-}
     local flags="${encoded//$'\x1f'/ } ${RUSTFLAGS:-} ${!var:-} --cfg qemu"
-    env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS "$var=$flags" \
-        cargo test --no-fail-fast --target "$triple"
+    [[ $x != loongarch64 ]] || flags+=" -C target-feature=-lsx"
+    local cargo=(cargo test) harness=()
+    [[ ${X_TOOLCHAIN[$x]} == stable ]] || cargo=(cargo +nightly test -Zbuild-std)
+    ! is_32bit "$x" || harness=(-- --test-threads=1)
+    local backtrace=${RUST_BACKTRACE:-1} cases=${PROPTEST_CASES:-256}
+    [[ $x != sparc64 ]] || backtrace=0 cases=${PROPTEST_CASES:-16}
+    env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS "$var=$flags" RUST_BACKTRACE="$backtrace" \
+        PROPTEST_CASES="$cases" \
+        timeout --kill-after=30 "${RAWMAP_STEP_TIMEOUT:-1800}" \
+        "${cargo[@]}" --no-fail-fast --target "$triple" "${harness[@]}"
+}
+
+# i686 natively: a static build (the host has no 32-bit loader) in its own target
+# directory, run on this x86_64 kernel through the config's runner
+# (RAWMAP_I686_NATIVE=1). Doctests are built with the same flag.
+i686_native_test() {
+    env -u CARGO_ENCODED_RUSTFLAGS RAWMAP_I686_NATIVE=1 \
+        RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
+        RUSTDOCFLAGS="${RUSTDOCFLAGS:-} -C target-feature=+crt-static" \
+        cargo test --no-fail-fast --target i686-unknown-linux-gnu --target-dir target/i686-static
 }
 
 # Windows under Wine. The runner (scripts/wine/runner.sh, named in .cargo/config.toml)
@@ -266,6 +390,7 @@ have() {
         esac
         ;;
     cargo-fuzz) cargo fuzz --version >/dev/null 2>&1 ;;
+    sysroot) command -v "$rest-gcc" >/dev/null 2>&1 && [[ -e /usr/$rest/lib/crt1.o ]] ;;
     esac
 }
 
@@ -394,6 +519,9 @@ reason() {
         echo "${INSTALL_ERROR[nightly-$rest]:-nightly component $rest is missing}"
         ;;
     cargo-fuzz) echo "${INSTALL_ERROR[cargo-fuzz]:-cargo-fuzz is not installed}" ;;
+    sysroot) echo "no $rest-gcc and C library in /usr/$rest (Debian 12 packages none):" \
+        "std's test harness links against a C library; the tests are compiled by" \
+        "clippy-nightly-cross and the per-arch checks run without std in nostd-${X_BY_GNU[$rest]:-?}" ;;
     esac
 }
 
@@ -469,11 +597,14 @@ for step in "${SELECTED[@]}"; do
 done
 
 # Versions of what will run, for the log.
-for tool in rustc cargo qemu-aarch64 qemu-riscv64; do
+for tool in rustc cargo qemu-aarch64; do
     if command -v "$tool" >/dev/null 2>&1; then
         echo "$tool: $("$tool" --version 2>&1 | head -n1)"
     fi
 done
+if rustup run nightly rustc --version >/dev/null 2>&1; then
+    echo "nightly: $(rustup run nightly rustc --version 2>&1 | head -n1)"
+fi
 if [[ -x /usr/lib/wine/wine64 ]]; then
     echo "wine64: $(/usr/lib/wine/wine64 --version 2>&1 | head -n1)"
 fi
@@ -534,6 +665,17 @@ for i in "${!SELECTED[@]}"; do
     if [[ "${RESULT[$i]}" == SKIP ]]; then
         echo "SKIPPED ${SELECTED[$i]}: ${SKIP_REASON[${SELECTED[$i]}]}"
     fi
+done
+# What each cross step ran and ignored, with the reasons (grouped), from its log.
+for x in "${X_NAMES[@]}"; do
+    log="$LOGDIR/test-$x.log"
+    [[ -f "$log" ]] || continue
+    awk -v step="test-$x" '
+        /^test result:/ { for (i = 1; i <= NF; i++) {
+            if ($(i) ~ /^passed;?$/) p += $(i - 1); if ($(i) ~ /^ignored;?$/) g += $(i - 1) } }
+        /\.\.\. ignored, / { sub(/.*\.\.\. ignored, /, ""); n[$0]++ }
+        END { printf "%s: %d tests passed, %d ignored\n", step, p, g
+              for (r in n) printf "    %3d ignored: %s\n", n[r], r }' "$log"
 done
 # The fault-injection tests qemu-user cannot run, by name (the native steps ran them).
 for step in test-aarch64 test-riscv64; do

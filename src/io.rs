@@ -331,7 +331,9 @@ impl Read for MapCursor {
             }
             return Err(e.into());
         }
-        self.pos = (start + buf.len()) as u64;
+        // As `Cursor`: advance by what was read, so an empty read past the end leaves
+        // the position where it was (not at the end).
+        self.pos += buf.len() as u64;
         Ok(())
     }
 }

@@ -622,9 +622,11 @@ same_as_libc! {
     signal {
         // The kernel's signal count; libc has no `_NSIG` for Linux (glibc's is 65).
         _NSIG if any(),
-        SIGBUS,
+        // libc 0.2.191's glibc port gives mips64 the generic values of these five (its
+        // cfg names `mips` where it means `mips64`); tests/tables.rs checks the kernel's.
+        SIGBUS if not(all(target_arch = "mips64", target_env = "gnu")),
         SIGSEGV,
-        SA_SIGINFO,
+        SA_SIGINFO if not(all(target_arch = "mips64", target_env = "gnu")),
         SA_ONSTACK,
         SA_RESTART,
         SA_NODEFER,
@@ -640,9 +642,9 @@ same_as_libc! {
             target_arch = "s390x",
         ))]
         SA_RESTORER if any(),
-        SIG_BLOCK,
-        SIG_UNBLOCK,
-        SIG_SETMASK,
+        SIG_BLOCK if not(all(target_arch = "mips64", target_env = "gnu")),
+        SIG_UNBLOCK if not(all(target_arch = "mips64", target_env = "gnu")),
+        SIG_SETMASK if not(all(target_arch = "mips64", target_env = "gnu")),
         SIG_DFL,
         SIG_IGN,
         SI_USER,
@@ -773,8 +775,9 @@ fn most_constants_are_compared_with_libc() {
     // Guards against a cfg predicate that accidentally switches the comparisons off: on
     // each target only the few rows documented above may go unchecked (with libc
     // 0.2.191: 8 on x86_64-unknown-linux-gnu, 8 on riscv64, 11 on powerpc64, 13 on mips,
-    // plus `_NSIG` and, where it exists, `SA_RESTORER` from the signal table; every one
-    // of them is checked against the reference notes in tests/tables.rs).
+    // plus `_NSIG` and, where it exists, `SA_RESTORER` from the signal table, and five
+    // signal values libc has wrong for mips64 with glibc: 19 there; every one of them is
+    // checked against the reference notes or kernel headers in tests/tables.rs).
     let lists = [
         syscall_names(),
         mman_names(),
@@ -790,7 +793,7 @@ fn most_constants_are_compared_with_libc() {
         .map(|(n, _)| *n)
         .collect();
     assert!(
-        unchecked.len() <= 16,
+        unchecked.len() <= 20,
         "unchecked on this target: {unchecked:?}"
     );
 }

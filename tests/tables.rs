@@ -664,4 +664,26 @@ fn signal_overrides() {
     for arch in ["arm", "powerpc", "s390"] {
         assert_eq!(merged(arch, "signal")["SA_RESTORER"], 0x04000000, "{arch}");
     }
+    assert_eq!(mips["SIG_UNBLOCK"], 2);
+    assert_eq!(mips["SIG_SETMASK"], 3);
+    // And as each target_arch loads them (a missing override directory in arch_abi()
+    // would silently give the generic values).
+    for &arch in parse::ARCHES {
+        let (_, t) = loaded(arch);
+        let restorer = matches!(
+            arch,
+            "x86_64" | "x86" | "aarch64" | "arm" | "powerpc" | "powerpc64" | "s390x"
+        );
+        assert_eq!(
+            value(&t["signal"], "SA_RESTORER"),
+            restorer.then_some(0x04000000),
+            "{arch}"
+        );
+        let sigbus = if matches!(arch, "mips" | "mips64" | "sparc64") {
+            10
+        } else {
+            7
+        };
+        assert_eq!(value(&t["signal"], "SIGBUS"), Some(sigbus), "{arch}");
+    }
 }
