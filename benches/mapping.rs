@@ -911,7 +911,7 @@ mod linux {
         let pread = |fd: i32, off: usize| {
             let mut buf = [0u8; 8];
             // SAFETY: `buf` has room for 8 bytes; the descriptor is open.
-            let r = unsafe { libc::pread(fd, buf.as_mut_ptr().cast(), 8, off as i64) };
+            let r = unsafe { libc::pread(fd, buf.as_mut_ptr().cast(), 8, off as libc::off_t) };
             assert_eq!(r, 8);
             u64::from_ne_bytes(buf)
         };

@@ -100,7 +100,7 @@ pub struct Fault {
 }
 
 impl Fault {
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    #[cfg_attr(not(all(target_os = "linux", rawmap_fault_copy)), allow(dead_code))]
     pub(crate) const fn new(copied: usize, offset: usize, cause: FaultCause) -> Self {
         Self {
             copied,
@@ -142,7 +142,7 @@ pub enum FaultCause {
 }
 
 impl FaultCause {
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", rawmap_fault_copy))]
     pub(crate) fn from_si_code(code: i32) -> Self {
         use crate::linux::sys::signal as sg;
         match code as u32 {
