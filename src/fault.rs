@@ -15,7 +15,7 @@
 //! `Mapping::shrink_to_file` (Linux) fits the mapping to what is left of the file.
 //!
 //! ```
-//! # #[cfg(target_os = "linux")] {
+//! # #[cfg(all(target_os = "linux", rawmap_fault_copy))] { // the arches with a routine
 //! use rawmap::{AccessError, File, MapOptions, MemfdFlags};
 //!
 //! let page = rawmap::page_size();
