@@ -1,6 +1,16 @@
 //! The Linux syscall layer: the per-arch `asm!` stubs, the constants build.rs generated
 //! from `arch/`, and the one rule that turns a raw return value into `Result`.
 
+#[cfg(any(
+    target_arch = "aarch64",
+    target_arch = "riscv64",
+    target_arch = "riscv32",
+    target_arch = "loongarch64"
+))]
+#[macro_use]
+#[path = "arch/stubs.rs"]
+mod stubs;
+
 #[cfg_attr(target_arch = "x86_64", path = "arch/x86_64.rs")]
 #[cfg_attr(target_arch = "x86", path = "arch/x86.rs")]
 #[cfg_attr(target_arch = "aarch64", path = "arch/aarch64.rs")]
