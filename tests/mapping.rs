@@ -16,15 +16,18 @@ mod common;
 
 use std::ptr::NonNull;
 
-use common::{ChildExit, err_code, maps_mention, page, run_in_child, step_failed};
+use common::{
+    ChildExit, become_nobody, err_code, maps_mention, page, run_in_child, set_soft_rlimit,
+    step_failed,
+};
 use rawmap::fd::AsRawFd;
 use rawmap::{
     AccessError, Advice, Errno, File, HugePages, MapOptions, Mapping, MemfdFlags, OpenFlags,
     ProtFlags, RemapFlags, SealFlags, UncheckedAdvice, raw,
 };
 use support::{
-    TempFile, anon_fails_without_leak, child_maps_unchanged, drop_root, file_bytes, memfd,
-    not_open_fd, pattern, reopen, set_rlimit,
+    TempFile, anon_fails_without_leak, child_maps_unchanged, file_bytes, memfd, not_open_fd,
+    pattern, reopen,
 };
 
 fn rw() -> ProtFlags {
@@ -926,7 +929,7 @@ fn is_supported_does_not_depend_on_privilege() {
     let as_root: Vec<bool> = unchecked.iter().map(|a| a.is_supported()).collect();
     let safe_as_root: Vec<bool> = ADVICE.iter().map(|a| a.is_supported()).collect();
     let exit = run_in_child(|| {
-        if !drop_root() {
+        if !become_nobody() {
             return step_failed(1);
         }
         for (i, a) in unchecked.iter().enumerate() {
@@ -1114,7 +1117,7 @@ fn dontfork_child_has_no_mapping() {
     unsafe { m.advise_unchecked(UncheckedAdvice::DontFork) }.unwrap();
     let p = m.as_ptr();
     let exit = run_in_child(|| {
-        if !set_rlimit(libc::RLIMIT_CORE, 0) {
+        if !set_soft_rlimit(libc::RLIMIT_CORE, 0) {
             return step_failed(1);
         }
         // SAFETY: in the parent this is a live page; in the child it is unmapped, and the
@@ -1136,7 +1139,7 @@ fn protect_read_only_makes_writes_fault() {
     let mut m = MapOptions::new().len(page()).map_anonymous().unwrap();
     m[0] = 1;
     let exit = run_in_child(|| {
-        if !set_rlimit(libc::RLIMIT_CORE, 0) {
+        if !set_soft_rlimit(libc::RLIMIT_CORE, 0) {
             return step_failed(1);
         }
         if m.protect(ProtFlags::READ).is_err() {
@@ -1280,10 +1283,10 @@ fn lock_over_memlock_limit_is_enomem() {
     let m = MapOptions::new().len(64 * page()).map_anonymous().unwrap();
     let limit = 16 * page();
     let exit = run_in_child(|| {
-        if !set_rlimit(libc::RLIMIT_MEMLOCK, limit as u64) {
+        if !set_soft_rlimit(libc::RLIMIT_MEMLOCK, limit as u64) {
             return step_failed(1);
         }
-        if !drop_root() {
+        if !become_nobody() {
             return step_failed(2);
         }
         let small = match MapOptions::new().len(page()).map_anonymous() {
@@ -1313,7 +1316,7 @@ fn lock_on_fault_over_memlock_limit_is_enomem() {
     m.lock_on_fault().unwrap();
     m.unlock().unwrap();
     let exit = run_in_child(|| {
-        if !set_rlimit(libc::RLIMIT_MEMLOCK, 16 * page() as u64) || !drop_root() {
+        if !set_soft_rlimit(libc::RLIMIT_MEMLOCK, 16 * page() as u64) || !become_nobody() {
             return step_failed(1);
         }
         err_code(m.lock_on_fault())
@@ -1337,7 +1340,7 @@ fn mapping_over_rlimit_as_is_enomem() {
         let Some(vm) = support::vm_size(&mut status) else {
             return step_failed(1);
         };
-        if !set_rlimit(libc::RLIMIT_AS, vm + (8 << 20)) {
+        if !set_soft_rlimit(libc::RLIMIT_AS, vm + (8 << 20)) {
             return step_failed(2);
         }
         match MapOptions::new().len(1 << 20).map_anonymous() {
@@ -1437,7 +1440,7 @@ fn remap_rejects_bad_requests_with_einval() {
 fn remap_does_not_grow_shared_anonymous_memory() {
     let p = page();
     let exit = run_in_child(|| {
-        if !set_rlimit(libc::RLIMIT_CORE, 0) {
+        if !set_soft_rlimit(libc::RLIMIT_CORE, 0) {
             return step_failed(1);
         }
         let Ok(mut m) = MapOptions::new().len(p).shared().map_anonymous() else {
@@ -1867,7 +1870,9 @@ mod support {
     use std::ffi::CString;
     use std::path::PathBuf;
 
-    use super::common::{self, ChildExit, err_code, run_in_child, step_failed};
+    use super::common::{
+        self, ChildExit, become_nobody, err_code, run_in_child, set_soft_rlimit, step_failed,
+    };
     use rawmap::fd::{AsRawFd, BorrowedFd};
     use rawmap::{Errno, File, MapOptions, Mapping, MemfdFlags, OpenFlags, raw};
 
@@ -2046,40 +2051,6 @@ mod support {
         assert_eq!(exit, ChildExit::errno(expected));
     }
 
-    /// The type libc gives `RLIMIT_*` (glibc has its own enum type, musl an int).
-    #[cfg(target_env = "gnu")]
-    pub type Resource = libc::__rlimit_resource_t;
-    #[cfg(not(target_env = "gnu"))]
-    pub type Resource = libc::c_int;
-
-    /// `setrlimit(resource, {cur: value, max: unchanged})`; true on success.
-    pub fn set_rlimit(resource: Resource, value: u64) -> bool {
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: `lim` is a valid out-pointer and then a valid in-pointer.
-        unsafe {
-            if libc::getrlimit(resource, &mut lim) != 0 {
-                return false;
-            }
-            lim.rlim_cur = value as libc::rlim_t;
-            libc::setrlimit(resource, &lim) == 0
-        }
-    }
-
-    /// Becomes `nobody` (uid and gid 65534) if running as root, dropping every
-    /// capability; true if the process is unprivileged afterwards. Only for children.
-    pub fn drop_root() -> bool {
-        // SAFETY: plain credential calls, async-signal-safe; used in forked children.
-        unsafe {
-            if libc::geteuid() == 0 && (libc::setgid(65534) != 0 || libc::setuid(65534) != 0) {
-                return false;
-            }
-            libc::geteuid() != 0
-        }
-    }
-
     /// In an unprivileged child under `RLIMIT_MEMLOCK = limit`: a locked one-page
     /// mapping works, then `f` fails with `expected` and leaks nothing.
     pub fn unprivileged_child_with_memlock(
@@ -2088,10 +2059,10 @@ mod support {
         f: impl FnOnce() -> rawmap::Result<Mapping>,
     ) {
         let exit = child_maps_unchanged(|| {
-            if !set_rlimit(libc::RLIMIT_MEMLOCK, limit as u64) {
+            if !set_soft_rlimit(libc::RLIMIT_MEMLOCK, limit as u64) {
                 return step_failed(3);
             }
-            if !drop_root() {
+            if !become_nobody() {
                 return step_failed(4);
             }
             match MapOptions::new()
