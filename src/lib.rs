@@ -35,6 +35,7 @@
 //! |---|---|---|---|
 //! | file offsets | any (page-aligned inside) | any (page-aligned inside) | any (aligned to the 64 KiB allocation granularity inside) |
 //! | [`MapOptions::populate`] | `MAP_POPULATE` | `Errno::UNSUPPORTED` | `Errno::UNSUPPORTED` |
+//! | [`MapOptions::sequential`] | `MADV_SEQUENTIAL` + `MADV_POPULATE_READ` (its errors returned, but `EINVAL`) | `MADV_SEQUENTIAL` + `MADV_WILLNEED`, hints | `PrefetchVirtualMemory`, a hint |
 //! | [`MapOptions::locked`] | `MAP_LOCKED` | emulated: `mlock` after mapping; on failure unmapped | emulated: `VirtualLock` after mapping; on failure unmapped |
 //! | [`MapOptions::no_reserve`] | `MAP_NORESERVE` | accepted, no effect: macOS never reserves swap | `Errno::UNSUPPORTED`: pagefile-backed memory is always committed |
 //! | [`MapOptions::stack`] | `MAP_STACK` | accepted, no effect (no such flag) | accepted, no effect |

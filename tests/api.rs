@@ -303,6 +303,43 @@ fn unaligned_offsets_map_the_files_bytes() {
     }
 }
 
+/// `sequential` (populate on Linux, read-ahead hints on macOS, `PrefetchVirtualMemory`
+/// on Windows) gives the same bytes as a plain mapping, with offsets and for every kind
+/// of mapping, and residency sees every page once they were read. That it populates on
+/// Linux is checked in `tests/mapping.rs` and `tests/faults.rs` (smaps `Rss`).
+#[test]
+fn sequential_maps_the_same_bytes() {
+    let g = granularity();
+    let p = pattern(3 * g + 5);
+    let t = TempFile::with("sequential", &p);
+    let f = t.read_only();
+    for off in [0, 1, g + 7] {
+        // SAFETY: the test owns the file and does not change it.
+        let m = unsafe { MapOptions::new().offset(off as u64).sequential().map(&f) }
+            .unwrap_or_else(|e| panic!("offset {off}: {e}"));
+        assert_eq!(&m[..], &p[off..], "offset {off}");
+        let r = m.residency().unwrap();
+        assert_eq!(r.resident, r.pages, "offset {off}");
+    }
+    // SAFETY: as above.
+    let c = unsafe { MapOptions::new().sequential().map_copy(&f) }.unwrap();
+    assert_eq!(&c[..], &p[..]);
+    drop(c);
+    let w = t.read_write();
+    // SAFETY: as above; this test is the only writer.
+    let mut m = unsafe { MapOptions::new().sequential().map_mut(&w) }.unwrap();
+    m[3] = 0;
+    m.flush().unwrap();
+    drop(m);
+    assert_eq!(t.contents()[3], 0);
+    let a = MapOptions::new()
+        .len(g)
+        .sequential()
+        .map_anonymous()
+        .unwrap();
+    assert!(a.iter().all(|&b| b == 0));
+}
+
 #[test]
 fn writes_at_an_unaligned_offset_land_there() {
     let g = granularity();

@@ -26,7 +26,7 @@ use std::ptr;
 use common::seccomp::{Fault, Hits, crate_nr, in_child_with_fault, with_fault, with_faults};
 use common::{
     ChildExit, MapsSnapshot, assert_no_leak, err_code, fds_mention, maps_mention, page,
-    run_in_child, step_failed, unique_name, vm_flags, vm_size,
+    run_in_child, smaps_bytes, step_failed, unique_name, vm_flags, vm_size,
 };
 use rawmap::fd::AsRawFd;
 use rawmap::sys::{mman, nr};
@@ -1116,6 +1116,165 @@ fn thp_hint_madvise_failure_is_ignored() {
         m.fill(3);
         assert!(m.iter().all(|&b| b == 3));
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// madvise under MapOptions::sequential
+// ---------------------------------------------------------------------------------------
+
+/// The two calls of `sequential`, matched by the mapping's length (13 pages, which no
+/// other call of the worker thread uses) and the advice.
+fn sequential_faults(len: usize) -> (Fault, Fault) {
+    let advice = |a: u32| Fault::watch(nr::MADVISE).arg(1, len).arg(2, a as usize);
+    (
+        advice(mman::MADV_SEQUENTIAL),
+        advice(mman::MADV_POPULATE_READ),
+    )
+}
+
+const SEQ_PAGES: usize = 13;
+
+/// Whether the mapping at `p` carries `MADV_SEQUENTIAL` (smaps `VmFlags` "sr").
+fn has_seq_read(p: *const u8) -> bool {
+    vm_flags(p.cast()).iter().any(|f| f == "sr")
+}
+
+/// `sequential` makes one `MADV_SEQUENTIAL` and one `MADV_POPULATE_READ`, each over the
+/// whole mapping, and the pages are mapped when `map` returns (smaps `Rss`), for every
+/// file constructor and for anonymous memory.
+#[test]
+#[cfg_attr(
+    qemu,
+    ignore = "seccomp is not available under qemu-user; runs natively"
+)]
+fn sequential_makes_both_madvise_calls_over_the_whole_mapping() {
+    let len = SEQ_PAGES * page();
+    let data = pattern(len, 4);
+    let (f, name) = memfd("seq-calls", &data);
+    let o = MapOptions::new().sequential();
+    for ctor in [Ctor::Map, Ctor::MapMut, Ctor::MapCopy, Ctor::MapExec] {
+        let (seq, pop) = sequential_faults(len);
+        let r = with_faults(&[seq, pop], || ctor.run(&o, &f));
+        let once = Hits {
+            calls: 1,
+            injected: 0,
+        };
+        assert_eq!(r.hits, [once, once], "{ctor:?}");
+        let m = r.value.unwrap().unwrap();
+        assert_eq!(
+            smaps_bytes(m.as_ptr().cast(), "Rss"),
+            len as u64,
+            "{ctor:?}"
+        );
+        assert!(has_seq_read(m.as_ptr()), "{ctor:?}");
+        assert_eq!(&m[..], &data[..], "{ctor:?}");
+    }
+    let (seq, pop) = sequential_faults(len);
+    let r = with_faults(&[seq, pop], || o.len(len).map_anonymous());
+    assert_eq!((r.hits[0].calls, r.hits[1].calls), (1, 1));
+    assert!(r.value.unwrap().iter().all(|&b| b == 0));
+    drop(f);
+    assert_no_leak(&name);
+}
+
+/// `EINVAL` from `MADV_POPULATE_READ` (a kernel before 5.14, or a mapping it cannot
+/// populate) is the silent fallback: the mapping is returned, advised but unpopulated
+/// (`Rss` 0, since the injected call never ran), with the file's bytes.
+#[test]
+#[cfg_attr(
+    qemu,
+    ignore = "seccomp is not available under qemu-user; runs natively"
+)]
+fn sequential_populate_einval_falls_back_to_a_plain_mapping() {
+    let len = SEQ_PAGES * page();
+    let data = pattern(len, 5);
+    let (f, name) = memfd("seq-einval", &data);
+    let (seq, _) = sequential_faults(len);
+    let pop = Fault::new(nr::MADVISE, Errno::INVAL)
+        .arg(1, len)
+        .arg(2, mman::MADV_POPULATE_READ as usize);
+    // SAFETY: the memfd is private to this test; nothing writes or truncates it.
+    let r = with_faults(&[seq, pop], || unsafe {
+        MapOptions::new().sequential().map(&f)
+    });
+    assert_eq!(r.hits[1], ONCE);
+    assert_eq!(r.hits[0].calls, 1, "MADV_SEQUENTIAL still given");
+    let m = r.value.unwrap();
+    assert_eq!(smaps_bytes(m.as_ptr().cast(), "Rss"), 0);
+    assert!(has_seq_read(m.as_ptr()));
+    assert_eq!(&m[..], &data[..]);
+    drop((m, f));
+    assert_no_leak(&name);
+}
+
+/// Any other error of `MADV_POPULATE_READ` (the ones its man page and the kernel's
+/// `madvise_populate` give) is returned, and the mapping is unmapped: nothing of the
+/// memfd stays in /proc/self/maps. `MADV_SEQUENTIAL` ran first (its call is counted).
+#[test]
+#[cfg_attr(
+    qemu,
+    ignore = "seccomp is not available under qemu-user; runs natively"
+)]
+fn sequential_populate_errors_unmap_and_return_the_errno() {
+    let len = SEQ_PAGES * page();
+    for e in [Errno::FAULT, Errno::NOMEM, Errno::INTR, Errno::HWPOISON] {
+        for ctor in [Ctor::Map, Ctor::MapMut, Ctor::MapCopy, Ctor::MapExec] {
+            let (f, name) = memfd("seq-errors", &pattern(len, 6));
+            let (seq, _) = sequential_faults(len);
+            let pop = Fault::new(nr::MADVISE, e)
+                .arg(1, len)
+                .arg(2, mman::MADV_POPULATE_READ as usize);
+            let o = MapOptions::new().sequential();
+            let r = with_faults(&[seq, pop], || ctor.run(&o, &f));
+            assert_eq!(r.value.err(), Some(e), "{ctor:?}");
+            assert_eq!(r.hits[0].calls, 1, "{ctor:?}: MADV_SEQUENTIAL comes first");
+            assert_eq!(r.hits[1], ONCE, "{ctor:?}");
+            assert!(!maps_mention(&name), "{ctor:?}: {e:?} left the mapping");
+            drop(f);
+            assert_no_leak(&name);
+        }
+        let (seq, _) = sequential_faults(len);
+        let pop = Fault::new(nr::MADVISE, e)
+            .arg(1, len)
+            .arg(2, mman::MADV_POPULATE_READ as usize);
+        let o = MapOptions::new().len(len).sequential();
+        let r = with_faults(&[seq, pop], || o.map_anonymous().map(|m| m.as_ptr().addr()));
+        assert_eq!(r.value, Err(e));
+        assert_eq!(r.hits[1], ONCE);
+    }
+}
+
+/// `MADV_SEQUENTIAL` is a hint: its failure is ignored, and populating still happens.
+#[test]
+#[cfg_attr(
+    qemu,
+    ignore = "seccomp is not available under qemu-user; runs natively"
+)]
+fn sequential_hint_failure_is_ignored() {
+    let len = SEQ_PAGES * page();
+    let data = pattern(len, 8);
+    let (f, name) = memfd("seq-hint", &data);
+    for e in [Errno::INVAL, Errno::NOMEM, Errno::AGAIN] {
+        let seq = Fault::new(nr::MADVISE, e)
+            .arg(1, len)
+            .arg(2, mman::MADV_SEQUENTIAL as usize);
+        let (_, pop) = sequential_faults(len);
+        // SAFETY: the memfd is private to this test; nothing writes or truncates it.
+        let r = with_faults(&[seq, pop], || unsafe {
+            MapOptions::new().sequential().map(&f)
+        });
+        assert_eq!(r.hits[0], ONCE, "{e:?}");
+        assert_eq!(r.hits[1].calls, 1, "{e:?}");
+        let m = r.value.unwrap();
+        assert_eq!(smaps_bytes(m.as_ptr().cast(), "Rss"), len as u64, "{e:?}");
+        assert!(
+            !has_seq_read(m.as_ptr()),
+            "{e:?}: the failed call did not run"
+        );
+        assert_eq!(&m[..], &data[..]);
+    }
+    drop(f);
+    assert_no_leak(&name);
 }
 
 // ---------------------------------------------------------------------------------------

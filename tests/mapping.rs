@@ -1251,6 +1251,127 @@ fn populate_makes_every_page_resident() {
     assert_eq!(m.residency().unwrap().resident, 16);
 }
 
+// ---------------------------------------------------------------------------------------
+// Sequential readers: MapOptions::sequential
+// ---------------------------------------------------------------------------------------
+
+/// `sequential` gives the mapping `MADV_SEQUENTIAL` (smaps `VmFlags` "sr") and maps every
+/// page before returning (smaps `Rss` is the whole mapping), while a plain mapping of the
+/// same cached file has neither until it is touched. The bytes are the file's.
+#[test]
+#[cfg_attr(
+    qemu,
+    ignore = "qemu-user 7.2 accepts madvise without passing it on (no VmFlags, no populate); asserted natively"
+)]
+fn sequential_advises_and_maps_every_page_up_front() {
+    let pages = 64;
+    let data = pattern(pages * page());
+    let (f, name) = memfd("sequential", &data);
+    // SAFETY: the memfd is private to this test; nothing writes or truncates it.
+    let plain = unsafe { MapOptions::new().map(&f) }.unwrap();
+    let p = plain.as_ptr().cast();
+    assert_eq!(
+        common::smaps_bytes(p, "Rss"),
+        0,
+        "plain: nothing mapped yet"
+    );
+    assert!(!common::vm_flags(p).contains(&"sr".to_string()));
+    // SAFETY: as above.
+    let seq = unsafe { MapOptions::new().sequential().map(&f) }.unwrap();
+    let p = seq.as_ptr().cast();
+    assert_eq!(common::smaps_bytes(p, "Rss"), (pages * page()) as u64);
+    assert!(common::vm_flags(p).contains(&"sr".to_string()));
+    assert_eq!(seq.residency().unwrap().resident, pages);
+    assert_eq!(&seq[..], &data[..]);
+    drop((plain, seq));
+    assert!(!maps_mention(&name));
+}
+
+/// A file that is not in the page cache is read in by `map` itself: `mincore` finds no
+/// page cached before and every page after. (The file is written back and dropped from
+/// the cache with `posix_fadvise(DONTNEED)`, in cargo's temporary directory for tests,
+/// on the file system of `target/`.)
+#[test]
+#[cfg_attr(
+    qemu,
+    ignore = "qemu-user 7.2 accepts MADV_POPULATE_READ without populating; asserted natively"
+)]
+fn sequential_reads_an_uncached_file_in() {
+    let pages = 32;
+    let data = pattern(pages * page());
+    let tmp = TempFile::new("sequential-cold", &data);
+    let f = File::open(&tmp.c_path).unwrap();
+    std::fs::File::open(&tmp.path).unwrap().sync_all().unwrap();
+    // SAFETY: fadvise on our open descriptor; DONTNEED only drops clean cached pages.
+    let r = unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+    assert_eq!(r, 0);
+    // SAFETY: the file is private to this test; nothing writes or truncates it.
+    let plain = unsafe { MapOptions::new().map(&f) }.unwrap();
+    assert_eq!(
+        plain.residency().unwrap().resident,
+        0,
+        "the file must start out of the page cache ({} on a file system that keeps it?)",
+        env!("CARGO_TARGET_TMPDIR")
+    );
+    drop(plain);
+    // SAFETY: as above.
+    let seq = unsafe { MapOptions::new().sequential().map(&f) }.unwrap();
+    assert_eq!(seq.residency().unwrap().resident, pages);
+    assert_eq!(&seq[..], &data[..]);
+}
+
+/// Pages wholly past the end of the file cannot be read (a touch raises SIGBUS), so
+/// populating them fails: the kernel's `EFAULT` is returned, and the mapping is gone.
+/// Without `sequential` the same range maps (see `offset_past_eof_with_len_is_mapped`).
+#[test]
+#[cfg_attr(
+    qemu,
+    ignore = "qemu-user 7.2 accepts MADV_POPULATE_READ without populating, so nothing faults; asserted natively"
+)]
+fn sequential_past_the_end_of_the_file_is_efault() {
+    let (f, name) = memfd("sequential-past-eof", &pattern(2 * page()));
+    // SAFETY: the memfd is private to this test; the pages past EOF are never touched.
+    let r = unsafe { MapOptions::new().len(4 * page()).sequential().map(&f) };
+    assert_eq!(r.err(), Some(Errno::FAULT));
+    assert!(!maps_mention(&name));
+    // The last byte of the file is still fine: a partial last page reads as zeros.
+    // SAFETY: as above.
+    let m = unsafe { MapOptions::new().len(2 * page()).sequential().map(&f) }.unwrap();
+    assert_eq!(m.residency().unwrap().resident, 2);
+}
+
+/// What `sequential` does not change: an empty mapping makes no call, offsets keep their
+/// hidden prefix, anonymous and writable mappings work as without it.
+#[test]
+fn sequential_keeps_every_other_rule() {
+    let data = pattern(8 * page());
+    let (f, _name) = memfd("sequential-rules", &data);
+    // SAFETY: the memfd is private to this test; nothing else writes or truncates it.
+    let empty = unsafe { MapOptions::new().len(0).sequential().map(&f) }.unwrap();
+    assert!(empty.is_empty());
+    // SAFETY: as above.
+    let m = unsafe {
+        MapOptions::new()
+            .offset(3 * page() as u64 + 5)
+            .sequential()
+            .map(&f)
+    }
+    .unwrap();
+    assert_eq!(&m[..], &data[3 * page() + 5..]);
+    // SAFETY: as above; this test is the only writer.
+    let mut w = unsafe { MapOptions::new().sequential().map_mut(&f) }.unwrap();
+    w[7] = 99;
+    assert_eq!(file_bytes(&f)[7], 99);
+    let mut a = MapOptions::new()
+        .len(4 * page())
+        .sequential()
+        .map_anonymous()
+        .unwrap();
+    assert!(a.iter().all(|&b| b == 0));
+    a[0] = 1;
+    assert_eq!(a[0], 1);
+}
+
 /// Within the memlock limit (or as root), `lock` faults the pages in and `unlock`
 /// undoes it.
 #[test]

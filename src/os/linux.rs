@@ -242,6 +242,27 @@ pub(crate) unsafe fn advise(
     unsafe { raw::madvise(p, n, advice) }
 }
 
+/// [`MapOptions::sequential`](crate::MapOptions::sequential): `MADV_SEQUENTIAL`, then
+/// `MADV_POPULATE_READ`. The first is a read-ahead hint, so its failure is ignored (all
+/// kernels know it; it could fail only for lack of memory to split a region, and the
+/// mapping is just as correct without it). `EINVAL` from the second means a kernel
+/// before 5.14 or a mapping that cannot be populated (`VM_IO`/`VM_PFNMAP`): the mapping
+/// stays as it is, unpopulated. Every other error is the caller's: a page that cannot be
+/// read (`EFAULT`, `EHWPOISON`), no memory (`ENOMEM`), a fatal signal (`EINTR`).
+///
+/// # Safety
+/// `[p, p + n)` is page-aligned and lies in a mapping the caller owns.
+pub(crate) unsafe fn sequential(p: *mut c_void, n: usize) -> Result<()> {
+    // SAFETY: forwarded contract; both advices leave the contents as they are.
+    unsafe {
+        let _ = raw::madvise(p, n, Advice::Sequential as u32);
+        match raw::madvise(p, n, Advice::PopulateRead as u32) {
+            Err(e) if e == Errno::INVAL => Ok(()),
+            r => r,
+        }
+    }
+}
+
 /// How many of the pages of `[p, p + n)` are resident (`mincore`), counted in chunks on
 /// the stack: no allocation.
 ///

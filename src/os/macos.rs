@@ -241,6 +241,21 @@ pub(crate) unsafe fn advise(
     check(unsafe { libc::madvise(p, n, advice) })
 }
 
+/// [`MapOptions::sequential`](crate::MapOptions::sequential): `MADV_SEQUENTIAL` and
+/// `MADV_WILLNEED`, hints whose failure is ignored (the mapping is as correct without
+/// them). macOS has no advice that maps pages ahead, so there is no error to report.
+///
+/// # Safety
+/// `[p, p + n)` is page-aligned and lies in a mapping the caller owns.
+pub(crate) unsafe fn sequential(p: *mut c_void, n: usize) -> Result<()> {
+    // SAFETY: forwarded contract; both advices leave the contents as they are.
+    unsafe {
+        let _ = libc::madvise(p, n, libc::MADV_SEQUENTIAL);
+        let _ = libc::madvise(p, n, libc::MADV_WILLNEED);
+    }
+    Ok(())
+}
+
 /// How many pages of `[p, p + n)` are resident (`mincore`, `MINCORE_INCORE` bit),
 /// counted in chunks on the stack.
 ///

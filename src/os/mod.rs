@@ -14,11 +14,12 @@
 //! |---|---|
 //! | `Handle` | an open file as the platform names it (`RawFd`, `RawHandle`) |
 //! | `Keep` | what a mapping keeps besides its pages (Windows: the file, to flush it) |
-//! | `page_size()`, `granularity()` | page size; the unit file offsets must be aligned to |
+//! | `page_size()`, `granularity()` | page size; the unit file offsets must be aligned to (both powers of two) |
 //! | `huge_unit(shift)` | size of an explicit huge page, or `UNSUPPORTED` |
 //! | `file_len(handle)` | the file's length |
 //! | `map(&Request)` | map; returns the start of the pages and the `Keep` |
 //! | `unmap`, `flush`, `protect`, `lock`, `unlock`, `advise`, `resident` | one call each over whole pages |
+//! | `sequential` | read-ahead for `MapOptions::sequential`, and populating where the platform can |
 //!
 //! Linux adds `lock_on_fault`, `remap` and `is_verity`, which only Linux has.
 

@@ -444,6 +444,23 @@ pub(crate) unsafe fn advise(p: *mut c_void, n: usize, advice: u32, backing: Back
     }
 }
 
+/// [`MapOptions::sequential`](crate::MapOptions::sequential): `PrefetchVirtualMemory`
+/// over the view. Windows documents it as purely an optimisation that may fail, wholly or
+/// partly, when memory is low, so its failure is ignored. The pages are read into memory
+/// but join the working set only when touched: nothing is mapped ahead.
+///
+/// # Safety
+/// `[p, p + n)` lies in a view the caller owns.
+pub(crate) unsafe fn sequential(p: *mut c_void, n: usize) -> Result<()> {
+    let range = WIN32_MEMORY_RANGE_ENTRY {
+        VirtualAddress: p,
+        NumberOfBytes: n,
+    };
+    // SAFETY: one range entry, inside the caller's view; prefetching only reads.
+    let _ = unsafe { PrefetchVirtualMemory(GetCurrentProcess(), 1, &range, 0) };
+    Ok(())
+}
+
 /// How many pages of `[p, p + n)` are in this process's working set
 /// (`QueryWorkingSetEx`, the `Valid` bit), in chunks on the stack.
 ///

@@ -247,6 +247,33 @@ pub fn vm_flags(p: *const c_void) -> Vec<String> {
     panic!("no VmFlags for {p:?} in /proc/self/smaps")
 }
 
+/// A `kB` line of `/proc/self/smaps` (`Rss`, `Pss`, `Referenced`, ...) for the mapping
+/// containing `p`, in bytes. `Rss` counts the pages this process has mapped in its page
+/// tables, which is what populating changes (`mincore` only says which pages of a file
+/// are cached).
+pub fn smaps_bytes(p: *const c_void, field: &str) -> u64 {
+    let addr = p.addr();
+    let smaps = std::fs::read_to_string("/proc/self/smaps").expect("read /proc/self/smaps");
+    let mut inside = false;
+    for line in smaps.lines() {
+        let mut words = line.split_whitespace();
+        let first = words.next().unwrap_or("");
+        if let Some((a, b)) = first.split_once('-')
+            && let (Ok(start), Ok(end)) =
+                (usize::from_str_radix(a, 16), usize::from_str_radix(b, 16))
+        {
+            inside = (start..end).contains(&addr);
+        } else if inside && first.strip_suffix(':') == Some(field) {
+            let kb: u64 = words
+                .next()
+                .and_then(|w| w.parse().ok())
+                .expect("a kB value");
+            return kb * 1024;
+        }
+    }
+    panic!("no {field} for {p:?} in /proc/self/smaps")
+}
+
 /// `mincore` over `pages` pages at `p`: which are resident.
 pub fn resident(p: *mut c_void, pages: usize) -> Vec<bool> {
     let mut vec = vec![0u8; pages];
