@@ -9,9 +9,12 @@
 //!    kind of advice, against `read(2)` and against the same sum in RAM (a `Vec`, and a
 //!    THP-backed buffer), for a file cached in 2 MiB folios and one in 4 KiB folios;
 //! 4. `random`: 8-byte reads at random offsets of a 256 MiB cached file, from a mapping
-//!    against `pread`.
+//!    against `pread`;
+//! 5. `reader`: what `MapOptions::sequential()` costs where it does not pay: whole
+//!    cached files of 4 KiB to 16 MiB read once, and a reader that stops after the first
+//!    page of a 256 MiB file.
 //!
-//! `cargo bench --bench mapping` runs all four; name sections to run only those
+//! `cargo bench --bench mapping` runs all five; name sections to run only those
 //! (`cargo bench --bench mapping -- scan random`, or `MAPPING_BENCH=scan,random`).
 //! Without `--bench` (`cargo test --all-targets`) every candidate runs a few times on
 //! small sizes, untimed. BENCHMARKS.md has the figures.
@@ -49,7 +52,7 @@ mod linux {
     use super::common::{self, Bench, measuring};
     use rawmap::{Advice, HugePages, MapOptions, Mapping, MemfdFlags};
 
-    const SECTIONS: [&str; 4] = ["map", "fault", "scan", "random"];
+    const SECTIONS: [&str; 5] = ["map", "fault", "scan", "random", "reader"];
 
     pub fn main() {
         let wanted = selected_sections();
@@ -65,6 +68,7 @@ mod linux {
                 "fault" => fault(),
                 "scan" => scan(),
                 "random" => random(),
+                "reader" => reader(),
                 _ => unreachable!(),
             }
             println!("\n(section {section} done, load average {})", load());
@@ -636,6 +640,8 @@ mod linux {
         Populate,
         PopulateSequential,
         SequentialPopulateRead,
+        /// `MapOptions::sequential()`: the same two calls, made by `map` itself.
+        Sequential,
         Thp,
         ThpPopulateRead,
     }
@@ -645,6 +651,7 @@ mod linux {
         let opts = match way {
             Way::Populate | Way::PopulateSequential => opts.populate(),
             Way::Thp | Way::ThpPopulateRead => opts.huge_pages(HugePages::Transparent),
+            Way::Sequential => opts.sequential(),
             Way::Plain | Way::Advise(_) | Way::SequentialPopulateRead => opts,
         };
         // SAFETY: the bench file is private to this process (see `map_file`).
@@ -662,7 +669,7 @@ mod linux {
         m
     }
 
-    const SCAN_WAYS: [(&str, Way); 10] = [
+    const SCAN_WAYS: [(&str, Way); 11] = [
         ("rawmap", Way::Plain),
         ("rawmap + Sequential", Way::Advise(Advice::Sequential)),
         ("rawmap + WillNeed", Way::Advise(Advice::WillNeed)),
@@ -674,6 +681,7 @@ mod linux {
             "rawmap + Sequential + PopulateRead",
             Way::SequentialPopulateRead,
         ),
+        ("rawmap sequential()", Way::Sequential),
         ("rawmap huge_pages(THP)", Way::Thp),
         (
             "rawmap huge_pages(THP) + PopulateRead",
@@ -807,6 +815,8 @@ mod linux {
             .ratio("rawmap populate()", "in RAM, THP")
             .ratio("rawmap populate()", "rawmap")
             .ratio("rawmap + Sequential + PopulateRead", "rawmap")
+            .ratio("rawmap sequential()", "rawmap")
+            .ratio("rawmap sequential()", "in RAM, THP")
             .ratio("rawmap", "memmap2")
             .run();
         let (iters, pages) = misses.get();
@@ -965,5 +975,83 @@ mod linux {
         .run();
         state("after");
         drop(tmp);
+    }
+    // ---------------------------------------------------------------------------------
+    // 5. where sequential() does not pay
+
+    /// Whole cached files read once, by size, and a reader that stops early: what
+    /// `sequential()` costs against a plain mapping where there is little or nothing to
+    /// gain, which decides whether anything should use it by default.
+    fn reader() {
+        let sizes: &[usize] = if measuring() {
+            &[4 << 10, 64 << 10, 1 << 20, 16 << 20]
+        } else {
+            &[4 << 10, 64 << 10]
+        };
+        for &n in sizes {
+            let tmp = TempFile::new(&format!("reader-{n}"), &pattern(n), 4096);
+            reader_whole(&tmp.file, n);
+        }
+        // 4 KiB writes: 4 KiB folios, the case where populating costs the most.
+        let big = size(256 << 20, 1 << 20);
+        let tmp = TempFile::new("reader-early", &pattern(big), 4096);
+        reader_first_page(&tmp.file, big);
+    }
+
+    /// Map, sum every word, unmap, for one cached file of `n` bytes (written 4 KiB at a
+    /// time), plain and `sequential()`, with `read(2)` of the whole file for scale.
+    fn reader_whole(file: &File, n: usize) {
+        let expect = sum_words(&pattern(n));
+        let file = Rc::new(file.try_clone().expect("dup"));
+        let (f1, f2, f3) = (file.clone(), file.clone(), file);
+        let mut buf = vec![0u8; n];
+        Bench::new(format!(
+            "read a {} page-cached file once (4 KiB folios), map to unmap",
+            human(n)
+        ))
+        .rounds(41)
+        .case_bytes("rawmap", n as u64, move || {
+            // SAFETY: the bench file is private to this process (see `map_file`).
+            let m = unsafe { MapOptions::new().len(n).map(&*f1) }.unwrap();
+            assert_eq!(sum_words(&m), expect);
+        })
+        .case_bytes("rawmap sequential()", n as u64, move || {
+            // SAFETY: as above.
+            let m = unsafe { MapOptions::new().len(n).sequential().map(&*f2) }.unwrap();
+            assert_eq!(sum_words(&m), expect);
+        })
+        .case_bytes("pread(2), one call", n as u64, move || {
+            let r = rustix::io::pread(&*f3, &mut buf, 0).unwrap();
+            assert_eq!(r, n);
+            assert_eq!(sum_words(&buf), expect);
+        })
+        .baseline("rawmap")
+        .ratio("rawmap sequential()", "rawmap")
+        .run();
+    }
+
+    /// Map, read the first 4 KiB, unmap: a reader that stops early (a header, a
+    /// magic number) pays for populating all of the file with `sequential()`.
+    fn reader_first_page(file: &File, n: usize) {
+        let file = Rc::new(file.try_clone().expect("dup"));
+        let (f1, f2) = (file.clone(), file);
+        Bench::new(format!(
+            "read the first 4 KiB of a {} page-cached file (4 KiB folios), map to unmap",
+            human(n)
+        ))
+        .rounds(11)
+        .batch(Duration::from_millis(1))
+        .case("rawmap", move || {
+            // SAFETY: the bench file is private to this process (see `map_file`).
+            let m = unsafe { MapOptions::new().len(n).map(&*f1) }.unwrap();
+            black_box(sum_words(&m[..4096]));
+        })
+        .case("rawmap sequential()", move || {
+            // SAFETY: as above.
+            let m = unsafe { MapOptions::new().len(n).sequential().map(&*f2) }.unwrap();
+            black_box(sum_words(&m[..4096]));
+        })
+        .baseline("rawmap")
+        .run();
     }
 }
