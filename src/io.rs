@@ -45,6 +45,10 @@ impl MapOptions {
     /// gives an empty mapping (Python's `mmap(f.fileno(), 0)`). The file is closed
     /// before this returns; the mapping does not need it.
     ///
+    /// To read a whole file once, front to back, add [`sequential`](Self::sequential).
+    /// It is not the default: it reads and maps all of the file before returning, which
+    /// a reader that stops early, or one of a file larger than memory, pays for in full.
+    ///
     /// # Safety
     /// As [`map`](Self::map): while the mapping lives, nothing may modify or truncate
     /// the mapped part of the file.
