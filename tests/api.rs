@@ -305,8 +305,8 @@ fn unaligned_offsets_map_the_files_bytes() {
 
 /// `sequential` (populate on Linux, read-ahead hints on macOS, `PrefetchVirtualMemory`
 /// on Windows) gives the same bytes as a plain mapping, with offsets and for every kind
-/// of mapping, and residency sees every page once they were read. That it populates on
-/// Linux is checked in `tests/mapping.rs` and `tests/faults.rs` (smaps `Rss`).
+/// of mapping. That it populates on Linux is checked in `tests/mapping.rs` and
+/// `tests/faults.rs` (smaps `Rss`).
 #[test]
 fn sequential_maps_the_same_bytes() {
     let g = granularity();
@@ -318,8 +318,6 @@ fn sequential_maps_the_same_bytes() {
         let m = unsafe { MapOptions::new().offset(off as u64).sequential().map(&f) }
             .unwrap_or_else(|e| panic!("offset {off}: {e}"));
         assert_eq!(&m[..], &p[off..], "offset {off}");
-        let r = m.residency().unwrap();
-        assert_eq!(r.resident, r.pages, "offset {off}");
     }
     // SAFETY: as above.
     let c = unsafe { MapOptions::new().sequential().map_copy(&f) }.unwrap();
