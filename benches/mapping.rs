@@ -752,6 +752,13 @@ mod linux {
         ] {
             let tmp = TempFile::new(tag, &data, chunk);
             scan_one(&tmp.file, what, &data, &thp, expect);
+            // The in-RAM references are only references while they keep their pages:
+            // a THP buffer whose huge pages were split scans like the Vec.
+            println!(
+                "\nscan: after the table, the Vec has AnonHugePages {} kB, the THP buffer {} kB",
+                smaps_kb(data.as_ptr().addr(), len, "AnonHugePages"),
+                smaps_kb(thp.as_ptr().addr(), len, "AnonHugePages"),
+            );
         }
     }
 
