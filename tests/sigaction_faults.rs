@@ -88,7 +88,8 @@ fn rt_sigaction_failures_leave_copies_working_but_unprotected() {
     // step 1 that sigaction is refused too, so the fault would repeat forever: start
     // from the default action instead (this file has only this test).
     // SAFETY: sets the default action for SIGBUS in this test process.
-    assert_ne!(unsafe { libc::signal(SIGBUS, libc::SIG_DFL) }, libc::SIG_ERR);
+    let previous = unsafe { libc::signal(SIGBUS, libc::SIG_DFL) };
+    assert_ne!(previous, libc::SIG_ERR);
     let (_f, m) = truncated("sigaction");
     let before = current_handler();
     assert_eq!(before, libc::SIG_DFL);
