@@ -47,20 +47,38 @@ fn main() {
     if os == "linux" || (std && matches!(os.as_str(), "macos" | "windows")) {
         println!("cargo::rustc-cfg=rawmap_mapping");
     }
-    // `cfg(rawmap_fault_copy)`: this arch has a fault-safe copy routine
-    // (src/linux/fault/<arch>.rs). Without one, read_at/write_at copy plainly and
-    // `fault::install` says UNSUPPORTED; the file's presence is the one place that says so.
+    // `cfg(rawmap_fault_copy)`: read_at/write_at are fault-safe here: the arch has a copy
+    // routine (src/copy/<arch>.rs) and the OS a handler for its faults: Linux's SIGBUS
+    // handler (src/linux/fault/, with that arch's signal frame in
+    // src/linux/fault/<arch>.rs), or Windows x86_64's vectored exception handler
+    // (src/os/windows_fault.rs, with the std backend). Elsewhere they copy plainly and
+    // `fault::install` says UNSUPPORTED; the files' presence is the one place that says so.
     println!("cargo::rustc-check-cfg=cfg(rawmap_fault_copy)");
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").expect("cargo sets CARGO_CFG_TARGET_ARCH");
+    let src = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap()).join("src");
+    let routine = src.join("copy").join(format!("{arch}.rs"));
+    println!("cargo::rerun-if-changed={}", routine.display());
+    if os == "windows" && std && arch == "x86_64" && routine.exists() {
+        println!("cargo::rustc-cfg=rawmap_fault_copy");
+    }
     if os != "linux" {
         return;
     }
-    let arch = env::var("CARGO_CFG_TARGET_ARCH").expect("cargo sets CARGO_CFG_TARGET_ARCH");
-    let routine = Path::new(&env::var("CARGO_MANIFEST_DIR").unwrap())
-        .join("src/linux/fault")
-        .join(format!("{arch}.rs"));
-    println!("cargo::rerun-if-changed={}", routine.display());
-    if routine.exists() {
-        println!("cargo::rustc-cfg=rawmap_fault_copy");
+    let frame = src.join("linux/fault").join(format!("{arch}.rs"));
+    println!("cargo::rerun-if-changed={}", frame.display());
+    match (routine.exists(), frame.exists()) {
+        (true, true) => println!("cargo::rustc-cfg=rawmap_fault_copy"),
+        (false, false) => {}
+        (true, false) => panic!(
+            "rawmap: src/copy/{arch}.rs has a fault-safe copy routine, but \
+             src/linux/fault/{arch}.rs, where the SIGBUS handler finds the registers in \
+             {arch}'s signal frame, is missing"
+        ),
+        (false, true) => panic!(
+            "rawmap: src/linux/fault/{arch}.rs describes {arch}'s signal frame, but the copy \
+             routine it serves is not in src/copy/{arch}.rs (routines live there, shared \
+             by every OS; the Linux file keeps CONTEXT and restorer only)"
+        ),
     }
     let width = env::var("CARGO_CFG_TARGET_POINTER_WIDTH").expect("cargo sets the pointer width");
     if let Some(abi) = parse::arch_abi(&arch) {

@@ -100,7 +100,7 @@ pub struct Fault {
 }
 
 impl Fault {
-    #[cfg_attr(not(all(target_os = "linux", rawmap_fault_copy)), allow(dead_code))]
+    #[cfg_attr(not(rawmap_fault_copy), allow(dead_code))]
     pub(crate) const fn new(copied: usize, offset: usize, cause: FaultCause) -> Self {
         Self {
             copied,
@@ -127,7 +127,8 @@ impl Fault {
     }
 }
 
-/// What the kernel said about a fault (SIGBUS's `si_code`).
+/// What the system said about a fault: SIGBUS's `si_code` on Linux, the status of
+/// `EXCEPTION_IN_PAGE_ERROR` on Windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FaultCause {
@@ -139,19 +140,17 @@ pub enum FaultCause {
     ObjectError,
     /// `BUS_MCEERR_AR`: a hardware memory error (a poisoned page).
     MemoryError,
+    /// Windows: `EXCEPTION_IN_PAGE_ERROR`, the page could not be read in; `status` is
+    /// the `NTSTATUS` Windows gives as the reason (`ExceptionInformation[2]`), such as
+    /// `STATUS_DEVICE_DATA_ERROR` (0xC000009C) or `STATUS_NETWORK_NAME_DELETED`
+    /// (0xC00000C9).
+    InPageError {
+        /// The `NTSTATUS` code.
+        status: u32,
+    },
 }
 
 impl FaultCause {
-    #[cfg(all(target_os = "linux", rawmap_fault_copy))]
-    pub(crate) fn from_si_code(code: i32) -> Self {
-        use crate::linux::sys::signal as sg;
-        match code as u32 {
-            sg::BUS_OBJERR => Self::ObjectError,
-            sg::BUS_MCEERR_AR => Self::MemoryError,
-            _ => Self::AddressError,
-        }
-    }
-
     /// The errno a syscall gives for the same fault: on Linux `EHWPOISON` for a memory
     /// error, `EFAULT` otherwise (what `write(2)` returns when the kernel's own copy from
     /// such a page faults); `Errno::FAULT` elsewhere.
@@ -170,6 +169,14 @@ impl fmt::Display for Fault {
             FaultCause::AddressError => "no page (file truncated or I/O error)",
             FaultCause::ObjectError => "object error",
             FaultCause::MemoryError => "hardware memory error",
+            FaultCause::InPageError { status } => {
+                return write!(
+                    f,
+                    "memory fault at offset {} of the mapping (page-in failed, NTSTATUS \
+                     {status:#010X}) after copying {} bytes",
+                    self.offset, self.copied
+                );
+            }
         };
         write!(
             f,
@@ -282,11 +289,11 @@ impl From<Fault> for std::io::Error {
 /// fault-safe copy routine yet (today only x86_64, aarch64 and riscv64 have one); there
 /// `read_at` / `write_at` copy plainly and a fault raises SIGBUS as with a slice.
 pub fn install() -> crate::Result<()> {
-    #[cfg(all(target_os = "linux", rawmap_fault_copy))]
+    #[cfg(rawmap_fault_copy)]
     {
-        crate::linux::fault::install()
+        crate::copy::install()
     }
-    #[cfg(not(all(target_os = "linux", rawmap_fault_copy)))]
+    #[cfg(not(rawmap_fault_copy))]
     {
         Err(Errno::UNSUPPORTED)
     }
@@ -297,11 +304,11 @@ pub fn install() -> crate::Result<()> {
 /// from then on faults in `read_at` / `write_at` go to that code instead. Always
 /// `false` where [`install`] is unsupported.
 pub fn is_active() -> crate::Result<bool> {
-    #[cfg(all(target_os = "linux", rawmap_fault_copy))]
+    #[cfg(rawmap_fault_copy)]
     {
-        crate::linux::fault::verify()
+        crate::copy::is_active()
     }
-    #[cfg(not(all(target_os = "linux", rawmap_fault_copy)))]
+    #[cfg(not(rawmap_fault_copy))]
     {
         Ok(false)
     }

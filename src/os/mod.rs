@@ -35,6 +35,11 @@ mod imp;
 #[path = "windows.rs"]
 mod imp;
 
+/// Windows x86_64: the exception handler that makes `read_at` / `write_at` fault-safe
+/// (Linux's SIGBUS handler is in `linux/fault/`).
+#[cfg(all(windows, rawmap_fault_copy))]
+pub(crate) mod windows_fault;
+
 #[cfg(any(target_os = "macos", windows))]
 pub use imp::page_size;
 pub(crate) use imp::*;

@@ -1,24 +1,26 @@
-//! Fault-safe copies on Linux: SIGBUS inside the crate's copy routine becomes an error.
+//! Fault-safe copies on Linux: the SIGBUS handler that turns a fault inside the crate's
+//! copy routine into an error.
 //!
-//! The design is the kernel's `copy_from_user` exception table. Each architecture's
-//! file (`x86_64.rs`, ...) holds a copy routine in asm whose faulting instructions lie in
-//! known ranges, each with a fixup address, plus a [`Context`] saying where the signal
-//! frame keeps the program counter and the routine's arguments. The SIGBUS handler
-//! here, installed once with raw `rt_sigaction`, takes a signal only when it is a
-//! kernel-reported access fault (`BUS_ADRERR`, `BUS_OBJERR`, `BUS_MCEERR_AR`) at an
-//! instruction in one of the ranges, on an address inside the range the caller declared
-//! as the mapping's side. It then records the fault for the caller and moves the program
-//! counter to the fixup; the routine returns how many bytes it did not copy.
+//! The design is the kernel's `copy_from_user` exception table. The copy routines and
+//! their table are in `copy/` (shared with Windows); each architecture's file here
+//! (`x86_64.rs`, ...) holds a [`Context`] saying where the signal frame keeps the program
+//! counter and the routine's arguments, and the restorer where the kernel has
+//! `SA_RESTORER`. The SIGBUS handler here, installed once with raw `rt_sigaction`, takes
+//! a signal only when it is a kernel-reported access fault (`BUS_ADRERR`, `BUS_OBJERR`,
+//! `BUS_MCEERR_AR`) at an instruction in one of the routines' ranges, on an address
+//! inside the range the caller declared as the mapping's side (`copy::fixup`). It then
+//! records the fault for the caller and moves the program counter to the fixup; the
+//! routine returns how many bytes it did not copy.
 //!
 //! Nothing here uses thread-local state, locks, allocation or longjmp: the handler reads
-//! the frame, asks the routine for its table, writes two words and returns, so any
+//! the frame, asks the routines for their table, writes two words and returns, so any
 //! number of threads can fault at once. Every other SIGBUS goes to the action that was
 //! installed before (called as the kernel would have called it), or, if that was the
 //! default, is given back to the kernel so the process dies as it would have.
 //!
-//! Adding an architecture: a file with the routine(s) (see `x86_64.rs` for the contract),
-//! `copy` (which calls the right one), `ROUTINES`, `init`, `CONTEXT` and, where the kernel
-//! has `SA_RESTORER`, `restorer`; and a `path` line below.
+//! Adding an architecture: its routine as `copy/<arch>.rs` (see `copy/x86_64.rs` for the
+//! contract) with a `path` line in `copy/mod.rs`, and here a file with `CONTEXT` and,
+//! where the kernel has `SA_RESTORER`, `restorer`, with a `path` line below.
 
 #[cfg_attr(target_arch = "x86_64", path = "x86_64.rs")]
 #[cfg_attr(target_arch = "aarch64", path = "aarch64.rs")]
@@ -26,11 +28,13 @@
 mod arch;
 
 use core::ffi::c_void;
-use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::Result;
+use crate::copy::RawFault;
+use crate::fault::FaultCause;
 use crate::linux::sys::signal as sg;
 use crate::raw::{self, KernelSigaction, SigSet};
-use crate::{Errno, Result};
 
 /// Where an architecture's signal frame keeps what the handler reads and writes: byte
 /// offsets into the `ucontext` and `siginfo` the kernel passes to an `SA_SIGINFO`
@@ -48,81 +52,9 @@ pub(super) struct Context {
     si_addr: usize,
 }
 
-/// What the handler reports to the interrupted copy: the last fault it redirected.
-#[repr(C)]
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct RawFault {
-    /// `si_code` of the signal.
-    pub code: i32,
-    /// `si_addr`: the address that faulted.
-    pub addr: usize,
-}
-
-/// A copy routine: `(dst, src, len, lo, hi, out) -> bytes not copied`, or with `len ==
-/// 0` a query that writes its `[start, end, fixup]` triples to `dst` and returns their
-/// number.
-type Routine =
-    unsafe extern "C" fn(*mut u8, *const u8, usize, usize, usize, *mut RawFault) -> usize;
-
-/// The most ranges one routine may report.
-const MAX_RANGES: usize = 4;
-
-/// Copies `len > 0` bytes from `src` to `dst`; `[lo, hi)` is the side that may fault.
-/// Returns the number of bytes not copied (0 on success) and, when that is not 0, the
-/// fault that stopped it. The copied bytes are always a prefix.
-///
-/// # Safety
-/// `src` readable and `dst` writable for `len` bytes, not overlapping, except that the
-/// pages of `[lo, hi)` may raise SIGBUS; `[lo, hi)` is exactly one of the two ranges.
-#[inline]
-pub(crate) unsafe fn copy(
-    dst: *mut u8,
-    src: *const u8,
-    len: usize,
-    lo: usize,
-    hi: usize,
-) -> (usize, RawFault) {
-    debug_assert!(len > 0);
-    ensure_installed();
-    let mut fault = RawFault::default();
-    // SAFETY: forwarded contract; `len > 0` selects copying, not the table query, and
-    // `fault` outlives the call.
-    let left = unsafe { arch::copy(dst, src, len, lo, hi, &mut fault) };
-    (left, fault)
-}
-
-/// `[start, end)` and fixup of each range `routine` reports, as addresses.
-fn ranges(routine: Routine) -> ([[usize; 3]; MAX_RANGES], usize) {
-    let mut table = [[0usize; 3]; MAX_RANGES];
-    // SAFETY: with `len == 0` a routine only writes its table (at most MAX_RANGES
-    // triples, checked below) to `dst`.
-    let n = unsafe {
-        routine(
-            table.as_mut_ptr().cast(),
-            core::ptr::null(),
-            0,
-            0,
-            0,
-            core::ptr::null_mut(),
-        )
-    };
-    (table, n.min(MAX_RANGES))
-}
-
 // ---------------------------------------------------------------------------------------
 // Installation
 // ---------------------------------------------------------------------------------------
-
-const UNINSTALLED: u8 = 0;
-const INSTALLED: u8 = 1;
-/// `rt_sigaction` failed (a seccomp policy, say): copies run unprotected, and only an
-/// explicit [`install`] tries again.
-const FAILED: u8 = 2;
-
-/// Only ever loaded and stored: read-modify-write atomics would make aarch64 builds
-/// reference the outline-atomics helpers of compiler-builtins, whose constructor needs
-/// libc's `getauxval`, and break no-libc static binaries in debug builds.
-static STATE: AtomicU8 = AtomicU8::new(UNINSTALLED);
 
 /// The action that was in place before ours, for signals that are not ours. Written
 /// before our handler is installed, read by it.
@@ -131,39 +63,13 @@ static PREV_FLAGS: AtomicUsize = AtomicUsize::new(0);
 static PREV_MASK: [AtomicUsize; size_of::<SigSet>() / size_of::<usize>()] =
     [const { AtomicUsize::new(0) }; size_of::<SigSet>() / size_of::<usize>()];
 
-/// Installs the handler on first use; a failure leaves copies unprotected.
-#[inline(always)]
-fn ensure_installed() {
-    if STATE.load(Ordering::Acquire) != INSTALLED {
-        let _ = install_slow(false);
-    }
-}
-
-/// Installs the SIGBUS handler if it is not installed yet. Every thread that calls it
-/// returns after the handler is in place (or installation failed).
-pub(crate) fn install() -> Result<()> {
-    install_slow(true)
-}
-
-/// Threads that get here at the same time all run `install_now`, which is harmless:
-/// each reads the current action, remembers it unless it is ours, and puts ours in
-/// place; whatever the interleaving, the earlier action remembered is the one that was
-/// there before any of them, and ours ends up installed.
-#[cold]
-fn install_slow(retry_failed: bool) -> Result<()> {
-    match STATE.load(Ordering::Acquire) {
-        INSTALLED => return Ok(()),
-        FAILED if !retry_failed => return Err(Errno::NOSYS),
-        _ => {}
-    }
-    let r = install_now();
-    let state = if r.is_ok() { INSTALLED } else { FAILED };
-    STATE.store(state, Ordering::Release);
-    r
-}
-
-fn install_now() -> Result<()> {
-    arch::init();
+/// Installs the SIGBUS handler in front of the current action.
+///
+/// Threads that get here at the same time (see `copy::install`) are harmless: each
+/// reads the current action, remembers it unless it is ours, and puts ours in place;
+/// whatever the interleaving, the earlier action remembered is the one that was there
+/// before any of them, and ours ends up installed.
+pub(crate) fn install_now() -> Result<()> {
     let mut old = KernelSigaction::default();
     // SAFETY: reads the current action only.
     unsafe { raw::rt_sigaction(sg::SIGBUS, core::ptr::null(), &mut old)? };
@@ -218,11 +124,20 @@ fn remember(act: &KernelSigaction) {
 
 /// Whether the kernel's SIGBUS action is still this crate's handler: `false` before
 /// installation or after other code replaced it (which disables fault-safe copies).
-pub(crate) fn verify() -> Result<bool> {
+pub(crate) fn is_active() -> Result<bool> {
     let mut cur = KernelSigaction::default();
     // SAFETY: reads the current action only.
     unsafe { raw::rt_sigaction(sg::SIGBUS, core::ptr::null(), &mut cur)? };
     Ok(cur.handler == ours())
+}
+
+/// The cause of a fault this handler redirected, from its `si_code`.
+pub(crate) fn cause(code: i32) -> FaultCause {
+    match code as u32 {
+        sg::BUS_OBJERR => FaultCause::ObjectError,
+        sg::BUS_MCEERR_AR => FaultCause::MemoryError,
+        _ => FaultCause::AddressError,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -253,27 +168,23 @@ unsafe extern "C" fn on_sigbus(sig: i32, info: *mut c_void, uc: *mut c_void) {
         code as u32,
         sg::BUS_ADRERR | sg::BUS_OBJERR | sg::BUS_MCEERR_AR
     ) {
-        // SAFETY: as above, and `uc` is the valid ucontext of the interrupted thread.
-        let (addr, pc): (usize, usize) = unsafe { (peek(info, ctx.si_addr), peek(uc, ctx.pc)) };
-        for [start, end, fixup] in arch::ROUTINES.iter().flat_map(|&r| {
-            let (table, n) = ranges(r);
-            table.into_iter().take(n)
-        }) {
-            if !(start..end).contains(&pc) {
-                continue;
-            }
-            // The PC is in our routine, so these registers hold its arguments.
-            // SAFETY: as above.
-            let (lo, hi, out): (usize, usize, usize) =
-                unsafe { (peek(uc, ctx.lo), peek(uc, ctx.hi), peek(uc, ctx.out)) };
-            if !(lo..hi).contains(&addr) {
-                // A fault on the caller's own buffer is a bug, not a truncated file.
-                break;
-            }
-            // SAFETY: `out` is the routine's sixth argument, a valid RawFault that the
-            // interrupted caller waits on; the PC slot is ours to rewrite (the kernel
-            // restores the frame on return).
+        // SAFETY: as above, and `uc` is the valid ucontext of the interrupted thread;
+        // the registers are only trusted as the routine's arguments once `fixup` has
+        // found the PC in a routine.
+        let (addr, pc, lo, hi): (usize, usize, usize, usize) = unsafe {
+            (
+                peek(info, ctx.si_addr),
+                peek(uc, ctx.pc),
+                peek(uc, ctx.lo),
+                peek(uc, ctx.hi),
+            )
+        };
+        if let Some(fixup) = crate::copy::fixup(pc, addr, lo, hi) {
+            // SAFETY: the PC is in a routine, so `out` holds its sixth argument, a valid
+            // RawFault that the interrupted caller waits on; the PC slot is ours to
+            // rewrite (the kernel restores the frame on return).
             unsafe {
+                let out: usize = peek(uc, ctx.out);
                 core::ptr::with_exposed_provenance_mut::<RawFault>(out)
                     .write(RawFault { code, addr });
                 uc.byte_add(ctx.pc).cast::<usize>().write(fixup);
@@ -410,24 +321,6 @@ mod tests {
         assert_eq!(addr, 0x1234_5678);
     }
 
-    /// The routine's table: ranges inside the routine, non-empty, each fixup in a range
-    /// or just after it, and B (the exact loop) after A.
-    #[test]
-    #[cfg_attr(miri, ignore = "runs the asm copy routines, which Miri cannot run")]
-    fn every_routine_reports_its_ranges() {
-        for routine in arch::ROUTINES {
-            let (table, n) = ranges(routine);
-            assert_eq!(n, 2);
-            let entry = routine as *const () as usize;
-            let [a, b] = [table[0], table[1]];
-            assert!(entry < a[0] && a[0] < a[1], "{a:x?} entry {entry:#x}");
-            assert_eq!(a[1], b[0], "A ends where B starts");
-            assert_eq!(a[2], b[0], "A's fixup is B's loop");
-            assert!(b[0] < b[1] && b[1] < b[2], "{b:x?}");
-            assert!(b[2] - entry < 4096, "the routine is small");
-        }
-    }
-
     /// Each routine this CPU can run, called directly (so the one `copy` does not pick
     /// is tested too), stops at exactly the first missing byte of a truncated memfd, in
     /// both directions, for every start and length around the boundary: each size path
@@ -435,8 +328,9 @@ mod tests {
     #[test]
     #[cfg_attr(miri, ignore = "runs the asm copy routines, which Miri cannot run")]
     fn every_routine_stops_at_the_exact_byte() {
+        use crate::copy::arch;
         use crate::flags::{MapFlags, MapType, MemfdFlags, ProtFlags};
-        install().unwrap();
+        crate::copy::install().unwrap();
         let page = crate::page_size();
         // SAFETY: a new memfd and a new shared mapping of it, both released below; the
         // second page faults after the truncation, and only the routines touch it.

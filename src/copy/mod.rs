@@ -1,0 +1,326 @@
+//! The one routine that copies between a mapping and caller memory (`read_at` /
+//! `write_at`), and the exception table that makes it fault-safe.
+//!
+//! Where the target has a copy routine in assembly (`<arch>.rs` here) and its OS a
+//! handler for the fault that routine may raise, build.rs sets `cfg(rawmap_fault_copy)`
+//! and a fault on the mapping's side (a truncated file, an I/O error) becomes an error
+//! here instead of killing the process. The handlers: SIGBUS on Linux
+//! (`linux/fault/`), a vectored exception handler for `EXCEPTION_IN_PAGE_ERROR` on
+//! Windows x86_64 (`os/windows_fault.rs`). Everywhere else (macOS, Windows on aarch64,
+//! Linux architectures without a routine) it is a plain copy; `crate::fault` says why.
+//!
+//! What every OS shares lives here, once:
+//! - the routines (`x86_64.rs`, `aarch64.rs`, `riscv64.rs`), which know nothing of the
+//!   OS, and the choice between them ([`arch::init`], [`arch::copy`]);
+//! - their contract: [`Routine`], the [`RawFault`] a handler fills in, the table query
+//!   [`ranges`] and the lookup [`fixup`] a handler asks whether a fault is ours;
+//! - installing the handler once, on first use or through `fault::install`.
+//!
+//! A handler module (`platform` below) provides `install_now` (put the handler in
+//! place), `is_active` and `cause` (its fault code as a [`FaultCause`]).
+//!
+//! [`FaultCause`]: crate::FaultCause
+
+use crate::fault::Fault;
+
+/// Which side of a copy is the mapping, the only side allowed to fault.
+#[derive(Clone, Copy)]
+pub(crate) enum Mapped {
+    /// Reading from the mapping.
+    Src,
+    /// Writing into the mapping.
+    Dst,
+}
+
+/// Copies `len` bytes from `src` to `dst`. On a fault on the `mapped` side, returns how
+/// many bytes were copied (always a prefix) and where the fault was, as an offset from
+/// `base` (the mapping's first byte).
+///
+/// # Safety
+/// Both ranges must lie inside memory that is mapped and accessible with the needed
+/// protection, and must not overlap; the `mapped` one must be inside the mapping that
+/// starts at `base`. Its pages may fault (SIGBUS, `EXCEPTION_IN_PAGE_ERROR`); the other
+/// range's may not.
+#[inline]
+pub(crate) unsafe fn copy(
+    dst: *mut u8,
+    src: *const u8,
+    len: usize,
+    mapped: Mapped,
+    base: *const u8,
+) -> Result<(), Fault> {
+    if len == 0 {
+        return Ok(());
+    }
+    #[cfg(not(rawmap_fault_copy))]
+    {
+        let _ = (mapped, base);
+        // SAFETY: forwarded contract (without fault recovery the pages must not fault).
+        unsafe { core::ptr::copy_nonoverlapping(src, dst, len) };
+        Ok(())
+    }
+    #[cfg(rawmap_fault_copy)]
+    {
+        let lo = match mapped {
+            Mapped::Src => src.addr(),
+            Mapped::Dst => dst.addr(),
+        };
+        ensure_installed();
+        let mut raw = RawFault::default();
+        // SAFETY: forwarded contract; `len > 0` selects copying, not the table query;
+        // `lo + len` is the end of a valid range, so no overflow; `raw` outlives the call.
+        let left = unsafe { arch::copy(dst, src, len, lo, lo + len, &mut raw) };
+        if left == 0 {
+            return Ok(());
+        }
+        Err(fault(len - left, raw, base))
+    }
+}
+
+/// Builds the error, out of the way of the copy's fast path.
+#[cfg(rawmap_fault_copy)]
+#[cold]
+fn fault(copied: usize, raw: RawFault, base: *const u8) -> Fault {
+    Fault::new(
+        copied,
+        raw.addr.wrapping_sub(base.addr()),
+        platform::cause(raw.code),
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// The routines and their exception table
+// ---------------------------------------------------------------------------------------
+
+#[cfg(rawmap_fault_copy)]
+#[cfg_attr(target_arch = "x86_64", path = "x86_64.rs")]
+#[cfg_attr(target_arch = "aarch64", path = "aarch64.rs")]
+#[cfg_attr(target_arch = "riscv64", path = "riscv64.rs")]
+pub(crate) mod arch;
+
+/// The OS's half: the handler that consults [`fixup`].
+#[cfg(all(rawmap_fault_copy, target_os = "linux"))]
+use crate::linux::fault as platform;
+#[cfg(all(rawmap_fault_copy, windows))]
+use crate::os::windows_fault as platform;
+
+/// What a handler reports to the interrupted copy: the fault it redirected.
+#[cfg(rawmap_fault_copy)]
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct RawFault {
+    /// The OS's code for the cause: `si_code` on Linux, the `NTSTATUS` of
+    /// `ExceptionInformation[2]` on Windows.
+    pub code: i32,
+    /// The address that faulted.
+    pub addr: usize,
+}
+
+/// A copy routine: `(dst, src, len, lo, hi, out) -> bytes not copied`, or with `len ==
+/// 0` a query that writes its `[start, end, fixup]` triples to `dst` and returns their
+/// number. `[lo, hi)` is the side that may fault and `out` the report slot: a routine
+/// never writes the registers holding them, so a handler reads them from the
+/// interrupted context.
+///
+/// The x86_64 routines are written for the System V ABI (Linux's): declared `sysv64`,
+/// Windows callers save what that ABI lets a callee clobber and Windows' does not (rsi,
+/// rdi, xmm6-xmm15), and pass the arguments in rdi, rsi, rdx, rcx, r8, r9.
+#[cfg(all(rawmap_fault_copy, target_arch = "x86_64"))]
+pub(crate) type Routine =
+    unsafe extern "sysv64" fn(*mut u8, *const u8, usize, usize, usize, *mut RawFault) -> usize;
+/// See the x86_64 definition.
+#[cfg(all(rawmap_fault_copy, not(target_arch = "x86_64")))]
+pub(crate) type Routine =
+    unsafe extern "C" fn(*mut u8, *const u8, usize, usize, usize, *mut RawFault) -> usize;
+
+/// The most ranges one routine may report.
+#[cfg(rawmap_fault_copy)]
+const MAX_RANGES: usize = 4;
+
+/// `[start, end)` and fixup of each range `routine` reports, as addresses.
+#[cfg(rawmap_fault_copy)]
+pub(crate) fn ranges(routine: Routine) -> ([[usize; 3]; MAX_RANGES], usize) {
+    let mut table = [[0usize; 3]; MAX_RANGES];
+    // SAFETY: with `len == 0` a routine only writes its table (at most MAX_RANGES
+    // triples, checked below) to `dst`.
+    let n = unsafe {
+        routine(
+            table.as_mut_ptr().cast(),
+            core::ptr::null(),
+            0,
+            0,
+            0,
+            core::ptr::null_mut(),
+        )
+    };
+    (table, n.min(MAX_RANGES))
+}
+
+/// Where to resume a routine that faulted on `addr` at instruction `pc`, if that fault
+/// is one a handler may take: `pc` lies in one of the routines' ranges, and `addr` in
+/// `[lo, hi)`, the side the interrupted routine was told may fault (its 4th and 5th
+/// arguments, read from the interrupted registers). `None` otherwise: a fault elsewhere,
+/// or on the caller's own buffer, which is a bug to crash on, not an I/O error.
+///
+/// Pure code (loads, compares and the routines' table queries): safe in a signal
+/// handler and in an exception handler.
+#[cfg(rawmap_fault_copy)]
+#[inline]
+pub(crate) fn fixup(pc: usize, addr: usize, lo: usize, hi: usize) -> Option<usize> {
+    for &routine in &arch::ROUTINES {
+        let (table, n) = ranges(routine);
+        for &[start, end, fixup] in &table[..n] {
+            if (start..end).contains(&pc) {
+                return (lo..hi).contains(&addr).then_some(fixup);
+            }
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------
+// Installing the handler, once
+// ---------------------------------------------------------------------------------------
+
+#[cfg(rawmap_fault_copy)]
+mod state {
+    use core::sync::atomic::{AtomicU8, Ordering};
+
+    use super::{arch, platform};
+    use crate::Result;
+
+    const UNINSTALLED: u8 = 0;
+    const INSTALLED: u8 = 1;
+    /// Installing failed (a seccomp policy refusing `rt_sigaction`, say): copies run
+    /// unprotected, and only an explicit [`install`] tries again.
+    const FAILED: u8 = 2;
+
+    /// Only ever loaded and stored: read-modify-write atomics would make aarch64 Linux
+    /// builds reference the outline-atomics helpers of compiler-builtins, whose
+    /// constructor needs libc's `getauxval`, and break no-libc static binaries in debug
+    /// builds.
+    static STATE: AtomicU8 = AtomicU8::new(UNINSTALLED);
+
+    /// Installs the handler on first use; a failure leaves copies unprotected.
+    #[inline(always)]
+    pub(crate) fn ensure_installed() {
+        if STATE.load(Ordering::Acquire) != INSTALLED {
+            first_use();
+        }
+    }
+
+    /// The first copies: install, unless an earlier attempt failed.
+    #[cold]
+    fn first_use() {
+        if STATE.load(Ordering::Acquire) == UNINSTALLED {
+            let _ = install_now();
+        }
+    }
+
+    /// Installs the handler if it is not installed yet, also after a failed attempt.
+    /// Every thread that calls it returns after the handler is in place (or installing
+    /// failed).
+    pub(crate) fn install() -> Result<()> {
+        if STATE.load(Ordering::Acquire) == INSTALLED {
+            return Ok(());
+        }
+        install_now()
+    }
+
+    /// Threads that get here at the same time all run the platform's `install_now`,
+    /// which each platform makes harmless (see there): the handler ends up installed
+    /// once, in front of what was there before any of them.
+    #[cold]
+    fn install_now() -> Result<()> {
+        // The routine choice comes first: copies use it even if installing fails.
+        arch::init();
+        let r = platform::install_now();
+        let state = if r.is_ok() { INSTALLED } else { FAILED };
+        STATE.store(state, Ordering::Release);
+        r
+    }
+
+    /// Whether the handler is in place and will see the faults (the platform's answer).
+    pub(crate) fn is_active() -> Result<bool> {
+        platform::is_active()
+    }
+}
+#[cfg(rawmap_fault_copy)]
+pub(crate) use state::{ensure_installed, install, is_active};
+
+#[cfg(all(test, rawmap_fault_copy))]
+mod tests {
+    use super::*;
+
+    /// Each routine's table: ranges inside the routine, non-empty, each fixup in a
+    /// range or just after it, and B (the exact loop) after A.
+    #[test]
+    #[cfg_attr(miri, ignore = "runs the asm copy routines, which Miri cannot run")]
+    fn every_routine_reports_its_ranges() {
+        for routine in arch::ROUTINES {
+            let (table, n) = ranges(routine);
+            assert_eq!(n, 2);
+            let entry = routine as *const () as usize;
+            let [a, b] = [table[0], table[1]];
+            assert!(entry < a[0] && a[0] < a[1], "{a:x?} entry {entry:#x}");
+            assert_eq!(a[1], b[0], "A ends where B starts");
+            assert_eq!(a[2], b[0], "A's fixup is B's loop");
+            assert!(b[0] < b[1] && b[1] < b[2], "{b:x?}");
+            assert!(b[2] - entry < 4096, "the routine is small");
+        }
+    }
+
+    /// The lookup: a fault at each range's start and last byte is ours when the address
+    /// is in `[lo, hi)` (its range's fixup), not at the end of a range or before the
+    /// first, and never for an address outside `[lo, hi)`.
+    #[test]
+    #[cfg_attr(miri, ignore = "runs the asm copy routines, which Miri cannot run")]
+    fn fixup_needs_the_pc_in_a_range_and_the_address_on_the_mapped_side() {
+        let (lo, hi) = (0x10_000, 0x20_000);
+        for routine in arch::ROUTINES {
+            let (table, n) = ranges(routine);
+            for &[start, end, fix] in &table[..n] {
+                for pc in [start, end - 1] {
+                    assert_eq!(fixup(pc, lo, lo, hi), Some(fix));
+                    assert_eq!(fixup(pc, hi - 1, lo, hi), Some(fix));
+                    assert_eq!(fixup(pc, hi, lo, hi), None, "past the mapped side");
+                    assert_eq!(fixup(pc, lo - 1, lo, hi), None, "before the mapped side");
+                }
+            }
+            let entry = routine as *const () as usize;
+            assert_eq!(fixup(entry, lo, lo, hi), None, "the entry is in no range");
+            assert_eq!(fixup(table[n - 1][1], lo, lo, hi), None, "B's fixup is not");
+        }
+        let elsewhere = fixup_needs_the_pc_in_a_range_and_the_address_on_the_mapped_side;
+        assert_eq!(fixup(elsewhere as *const () as usize, lo, lo, hi), None);
+    }
+
+    /// Each routine this CPU can run copies every length up to a few vectors exactly,
+    /// leaving the bytes around the destination alone (no fault here: plain memory).
+    #[test]
+    #[cfg_attr(miri, ignore = "runs the asm copy routines, which Miri cannot run")]
+    fn every_routine_copies_exactly() {
+        arch::init();
+        let src: [u8; 700] = core::array::from_fn(|i| (i * 7 + 3) as u8);
+        for &routine in arch::usable_routines() {
+            for off in 0..16 {
+                for len in 1..=600 {
+                    let mut dst = [0xEEu8; 700];
+                    let mut f = RawFault::default();
+                    let s = &src[off..];
+                    // SAFETY: both buffers hold `len + 16` bytes past `off`/`1`; nothing
+                    // faults, so `[lo, hi)` and `f` are not used.
+                    let left =
+                        unsafe { routine(dst.as_mut_ptr().add(1), s.as_ptr(), len, 0, 0, &mut f) };
+                    assert_eq!(left, 0);
+                    assert_eq!(dst[0], 0xEE, "off {off} len {len}");
+                    assert_eq!(&dst[1..=len], &s[..len], "off {off} len {len}");
+                    assert!(
+                        dst[len + 1..].iter().all(|&b| b == 0xEE),
+                        "off {off} len {len}"
+                    );
+                }
+            }
+        }
+    }
+}
