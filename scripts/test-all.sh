@@ -141,7 +141,7 @@ declare -A DESCRIBE=(
     [tour-riscv64]="cargo run --example tour --target riscv64gc-unknown-linux-gnu (qemu-user)"
     [nostd-x86_64]="scripts/nostd-example.sh x86_64-unknown-linux-gnu"
     [bench-build]="cargo bench --no-run"
-    [test-windows]="clippy -D warnings, doc -D warnings, check --lib --no-default-features, then cargo test --no-fail-fast, for x86_64-pc-windows-gnu (mingw linker, wine64 runner: scripts/wine/runner.sh)"
+    [test-windows]="clippy -D warnings, doc -D warnings, check --lib --no-default-features, then cargo test --no-fail-fast, for x86_64-pc-windows-gnu (mingw linker, wine64 runner: scripts/wine/runner.sh, --cfg wine)"
     [check-macos-x86_64]="cargo check --all-targets, clippy -D warnings, doc -D warnings, check --lib --no-default-features, for x86_64-apple-darwin (compile only: no macOS here)"
     [check-macos-aarch64]="the same for aarch64-apple-darwin (compile only)"
 )
@@ -307,12 +307,21 @@ i686_native_test() {
 # Windows under Wine. The runner (scripts/wine/runner.sh, named in .cargo/config.toml)
 # prepares a private prefix in target/wine-prefix and builds the bcryptprimitives.dll
 # shim that Wine < 8.13 lacks; the first run takes about 20 s for `wineboot`.
+# `--cfg wine` (for this target only, as --cfg qemu is for the qemu steps) runs the
+# tests that need Wine underneath: tests/fault_windows.rs shrinks mapped files with
+# Linux system calls, which Windows does not have.
 windows_test() {
-    local t=x86_64-pc-windows-gnu
-    cargo clippy --all-targets --target $t -- -D warnings &&
-        RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --target $t &&
-        cargo check --lib --no-default-features --target $t &&
-        cargo test --no-fail-fast --target $t
+    local t=x86_64-pc-windows-gnu var=CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUSTFLAGS
+    local encoded=${CARGO_ENCODED_RUSTFLAGS:-}
+    local flags="${encoded//$'\x1f'/ } ${RUSTFLAGS:-} ${!var:-} --cfg wine"
+    (
+        unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS
+        export "$var=$flags"
+        cargo clippy --all-targets --target $t -- -D warnings &&
+            RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --target $t &&
+            cargo check --lib --no-default-features --target $t &&
+            cargo test --no-fail-fast --target $t
+    )
 }
 
 # macOS cannot run here (no macOS host, no Apple SDK to link): compile and lint only.
