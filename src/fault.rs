@@ -1,17 +1,21 @@
 //! Fault-safe access: [`Mapping::read_at`](crate::Mapping::read_at) and
 //! [`write_at`](crate::Mapping::write_at) return [`AccessError::Fault`] when the memory
-//! faults, instead of letting SIGBUS kill the process.
+//! faults, instead of letting the fault kill the process: SIGBUS on Linux,
+//! `EXCEPTION_IN_PAGE_ERROR` on Windows x86_64 (not yet on macOS and Windows on arm64:
+//! see [Platforms](#platforms)).
 //!
 //! Touching a page of a file mapping that lies past the end of the file (someone
-//! truncated it), or whose read-in failed (a disk or network file system error), makes
-//! the kernel send SIGBUS, whose default action kills the process. `read_at` and
+//! truncated it), or whose read-in failed (a disk, network file system or removable
+//! drive error), makes the system raise a fault whose default outcome kills the
+//! process: SIGBUS on Linux and macOS, `EXCEPTION_IN_PAGE_ERROR` on Windows (which does
+//! not let a mapped file shrink, so there only failed reads remain). `read_at` and
 //! `write_at` copy with a routine written in assembly whose faulting instructions are
-//! listed in a table, the way the kernel's own `copy_from_user` is; a SIGBUS handler
-//! that this crate installs (on first use, or with [`install`]) recognises a fault in
-//! that routine, on the mapping's side of the copy, and resumes the routine at a fixup
-//! that returns how many bytes it copied. The error says how many bytes were copied
-//! (always a prefix of the request: the bytes before the first one that faulted) and at
-//! which offset of the mapping the fault was. After a truncation,
+//! listed in a table, the way the kernel's own `copy_from_user` is; a handler that this
+//! crate installs (on first use, or with [`install`]) recognises a fault in that
+//! routine, on the mapping's side of the copy, and resumes the routine at a fixup that
+//! returns how many bytes it copied. The error says how many bytes were copied (always a
+//! prefix of the request: the bytes before the first one that faulted), at which offset
+//! of the mapping the fault was, and why ([`FaultCause`]). After a truncation,
 //! `Mapping::shrink_to_file` (Linux) fits the mapping to what is left of the file.
 //!
 //! ```
@@ -40,14 +44,29 @@
 //!
 //! # What is guaranteed
 //!
-//! - Only `read_at` and `write_at` (and what is built on them) are fault-safe. Slices
-//!   (`Deref`, `as_slice`, ...) and raw pointers of a file mapping stay under the
-//!   contract of the `unsafe` constructor ([`MapOptions::map`](crate::MapOptions::map)):
-//!   a fault through them kills the process.
+//! Where copies are fault-safe (see [Platforms](#platforms)):
+//!
+//! - Only `read_at` and `write_at` (and what is built on them, such as `MapCursor`)
+//!   are fault-safe. Slices (`Deref`, `as_slice`, ...) and raw pointers of a file
+//!   mapping stay under the contract of the `unsafe` constructor
+//!   ([`MapOptions::map`](crate::MapOptions::map)): a fault through them kills the
+//!   process.
+//! - Only a fault inside the copy routine, on the mapping's side of the copy, is
+//!   caught: a fault on the caller's buffer is a bug and is not hidden, and every fault
+//!   elsewhere reaches the program as it would without the crate.
+//! - The handler is installed once per copy of this crate in the process, by the first
+//!   `read_at` or `write_at` or by [`install`]. If installing fails, copies still work,
+//!   unprotected, and only an explicit [`install`] tries again. The handler takes no
+//!   locks, allocates nothing, keeps no thread-local state and serves any number of
+//!   threads faulting at once.
+//!
+//! On **Linux**:
+//!
 //! - Only SIGBUS with `si_code` `BUS_ADRERR` (no page: past the end of the file, an I/O
 //!   error, a userfaultfd range in SIGBUS mode), `BUS_OBJERR` or `BUS_MCEERR_AR` (a
-//!   hardware memory error) is caught, and only on the mapping's side of the copy: a
-//!   fault on the caller's buffer is a bug and is not hidden.
+//!   hardware memory error) is caught. SIGSEGV is left alone: in the routine it would
+//!   mean the mapping was unmapped or its protection removed during the copy, which only
+//!   `unsafe` code can do.
 //! - Every other SIGBUS goes to the action installed before this crate's: an
 //!   `SA_SIGINFO` or plain handler is called as the kernel would have called it (with its
 //!   mask blocked, `SA_RESETHAND` honoured); `SIG_IGN` ignores signals sent by `kill`;
@@ -62,29 +81,65 @@
 //!   action and the process dies: fault-safety needs SIGBUS unblocked.
 //! - Code that installs its own SIGBUS handler later, without calling the previous one,
 //!   turns the protection off: faults then reach that handler. [`is_active`] tells.
-//! - The handler is installed once per copy of this crate in the process, with
-//!   `SA_SIGINFO | SA_ONSTACK | SA_NODEFER` (and `SA_RESTORER` with the crate's own
-//!   restorer where the architecture has it). It is async-signal-safe (no locks, no
-//!   allocation, no thread-local state) and serves any number of threads faulting at
-//!   once.
+//! - The handler is installed with raw `rt_sigaction` and `SA_SIGINFO | SA_ONSTACK |
+//!   SA_NODEFER` (and `SA_RESTORER` with the crate's own restorer where the architecture
+//!   has it). It is async-signal-safe.
+//!
+//! On **Windows x86_64**:
+//!
+//! - A vectored exception handler (`AddVectoredExceptionHandler`, first in the chain
+//!   when registered) takes only a continuable `EXCEPTION_IN_PAGE_ERROR` whose `Rip` is
+//!   in the copy routine and whose address is on the mapping's side; its
+//!   [`FaultCause`] is [`FaultCause::InPageError`] with the `NTSTATUS` Windows gave.
+//!   Every other exception, in-page errors elsewhere included, goes on to the next
+//!   handler (`EXCEPTION_CONTINUE_SEARCH`), so the program sees it as without the crate.
+//! - `EXCEPTION_ACCESS_VIOLATION` is never taken, even in the routine, for the reason
+//!   SIGSEGV is not on Linux.
+//! - The handler is never removed: a DLL that contains this crate must not be unloaded
+//!   after a copy ran.
+//! - A vectored handler registered later (and so in front of this one) that claims the
+//!   routine's in-page errors itself keeps them from this one; Windows cannot list the
+//!   chain, so [`is_active`] only says whether the crate's handler is registered.
 //!
 //! # Platforms
 //!
-//! - **Linux** x86_64 (AVX2 or SSE2 routine, chosen once with CPUID), aarch64 and
-//!   riscv64: as above. Tested natively on x86_64 and under qemu-user on aarch64 and
-//!   riscv64, where everything but two cases behaves as on the kernel: qemu-user 7.2 has
-//!   no userfaultfd, and with SIGBUS blocked it re-runs the faulting load forever instead
-//!   of killing the process.
-//! - **Other Linux architectures**: no routine yet, so no fault-safe copy: the crate does
-//!   not build for them (see `arch/README.md`).
-//! - **macOS and Windows**: the crate has no mapping backend there yet, so nothing to
-//!   protect. The same design fits both and is what they will get: on macOS a SIGBUS
-//!   handler installed with libc's `sigaction` that rewrites `uc_mcontext->__ss.__rip` /
-//!   `__pc`, with the caveat that a Mach exception handler (a debugger, a crash
-//!   reporter) sees `EXC_BAD_ACCESS` before any signal exists; on Windows a vectored exception
-//!   handler for `EXCEPTION_IN_PAGE_ERROR` that moves `ContextRecord->Rip` / `Pc` to the
-//!   fixup. Windows refuses to truncate a file that has a mapped view, so there only I/O
-//!   errors (network or removable media) remain to be caught.
+//! | target | `read_at` / `write_at` | how it is tested |
+//! |---|---|---|
+//! | Linux x86_64 (AVX2 or SSE2 routine, chosen once with CPUID), aarch64, riscv64 | fault-safe: SIGBUS handler | natively on x86_64; under qemu-user on aarch64 and riscv64, which behave as the kernel but for two cases: qemu-user 7.2 has no userfaultfd, and with SIGBUS blocked it re-runs the faulting load forever instead of killing the process |
+//! | Linux, other architectures | plain copy: no routine yet ([`install`] says `UNSUPPORTED`) | as every copy |
+//! | Windows x86_64 | fault-safe: vectored exception handler for `EXCEPTION_IN_PAGE_ERROR` | under Wine 8.0 only (below); never on Windows itself |
+//! | Windows on arm64 | plain copy: no handler | not built here |
+//! | macOS (x86_64, arm64) | plain copy: no handler | compiled and linted only |
+//!
+//! A plain copy is `copy_nonoverlapping`: a fault in it kills the process as through a
+//! slice, so there `read_at` and `write_at` are under the contract of
+//! [`MapOptions::map`](crate::MapOptions::map) like the slices.
+//!
+//! **Windows x86_64 under Wine.** Wine runs the program on the Linux kernel, where a
+//! failed page-in is a SIGBUS, and Wine 8.0 reports every SIGBUS on x86_64 as
+//! `EXCEPTION_ACCESS_VIOLATION` (no `NTSTATUS`), not as the `EXCEPTION_IN_PAGE_ERROR`
+//! Windows raises. The handler does not take access violations, so **under Wine a
+//! failed page-in still kills the process**, as it would without the crate. The tests
+//! (`tests/fault_windows.rs`) make real faults in the copy routine under Wine, by
+//! shrinking the mapped file with Linux system calls, and show that; they then let a
+//! stand-in for Windows rewrite each such access violation into the
+//! `EXCEPTION_IN_PAGE_ERROR` Windows would raise (same address, registers and `Rip`) to
+//! show that the handler takes exactly the faults in its routine on the mapping's side:
+//! exact counts in both directions and from eight threads at once, while a fault
+//! outside the routine or on the caller's buffer, and foreign exceptions, still kill.
+//! What is not tested is Windows' own side: that a real failing device raises the
+//! exception as documented.
+//!
+//! **Windows on arm64** would take the same handler with `ContextRecord->Pc` and x3-x5
+//! and the aarch64 routine, but nothing here can run arm64 Windows code, and the crate
+//! ships no handler it has not seen work.
+//!
+//! **macOS** would take a SIGBUS handler installed through libc's `sigaction` that
+//! rewrites `uc_mcontext->__ss.__rip` / `__pc`, with the caveat that a Mach exception
+//! handler (a debugger, a crash reporter) sees `EXC_BAD_ACCESS` before any signal
+//! exists. macOS cannot run here (no macOS host, no SDK to link), and an untested
+//! signal handler, which would sit in front of every SIGBUS of the process, is worse
+//! than none: there is none.
 
 use core::fmt;
 
@@ -153,7 +208,7 @@ pub enum FaultCause {
 impl FaultCause {
     /// The errno a syscall gives for the same fault: on Linux `EHWPOISON` for a memory
     /// error, `EFAULT` otherwise (what `write(2)` returns when the kernel's own copy from
-    /// such a page faults); `Errno::FAULT` elsewhere.
+    /// such a page faults); `Errno::FAULT` elsewhere (on Windows `ERROR_NOACCESS`).
     pub fn errno(self) -> Errno {
         match self {
             #[cfg(target_os = "linux")]
@@ -280,14 +335,16 @@ impl From<Fault> for std::io::Error {
     }
 }
 
-/// Installs the SIGBUS handler that makes `read_at` / `write_at` fault-safe, if this
-/// copy of the crate has not installed it yet. The first `read_at` or `write_at` does
-/// this on its own; call it early to get the error (a seccomp policy refusing
+/// Installs the handler that makes `read_at` / `write_at` fault-safe (Linux: a SIGBUS
+/// handler through raw `rt_sigaction`; Windows x86_64: a vectored exception handler), if
+/// this copy of the crate has not installed it yet. The first `read_at` or `write_at`
+/// does this on its own; call it early to get the error (a seccomp policy refusing
 /// `rt_sigaction`, say) or to be installed before another library that chains to the
 /// handler it finds. If installing fails, copies still work, unprotected.
-/// `Errno::UNSUPPORTED` on macOS and Windows and on Linux architectures without a
-/// fault-safe copy routine yet (today only x86_64, aarch64 and riscv64 have one); there
-/// `read_at` / `write_at` copy plainly and a fault raises SIGBUS as with a slice.
+/// `Errno::UNSUPPORTED` where copies are not fault-safe (see
+/// [Platforms](crate::fault#platforms): macOS, Windows on arm64, Linux architectures
+/// without a copy routine yet); there `read_at` / `write_at` copy plainly and a fault
+/// kills the process as through a slice.
 pub fn install() -> crate::Result<()> {
     #[cfg(rawmap_fault_copy)]
     {
@@ -299,10 +356,12 @@ pub fn install() -> crate::Result<()> {
     }
 }
 
-/// Whether the kernel's SIGBUS action is still this crate's handler (`rt_sigaction`
-/// read back). `false` before installation, or after other code replaced the handler:
-/// from then on faults in `read_at` / `write_at` go to that code instead. Always
-/// `false` where [`install`] is unsupported.
+/// Whether the handler will see the faults. Linux: whether the kernel's SIGBUS action is
+/// still this crate's handler (`rt_sigaction` read back), `false` before installation or
+/// after other code replaced it: from then on faults in `read_at` / `write_at` go to
+/// that code instead. Windows x86_64: whether the vectored handler is registered (it
+/// stays registered; see [What is guaranteed](crate::fault#what-is-guaranteed) for what
+/// Windows cannot tell). Always `false` where [`install`] is unsupported.
 pub fn is_active() -> crate::Result<bool> {
     #[cfg(rawmap_fault_copy)]
     {

@@ -106,10 +106,11 @@ impl MapOptions {
 ///   address may change), so it suits appends of some size rather than single bytes.
 ///
 /// Reads and writes go through [`Mapping::read_at`] / [`Mapping::write_at`]: a mapping
-/// that is not readable (or writable) gives an error (`EACCES`), not a fault. On Linux
-/// they are fault-safe (see [`fault`](crate::fault)): when the file was truncated under
-/// the mapping, or an I/O error hits, a read or write stops at the faulting byte and
-/// returns the bytes before it as a short count, as `io::Read` and `io::Write` expect;
+/// that is not readable (or writable) gives an error (`EACCES`), not a fault. Where
+/// they are fault-safe (Linux, Windows x86_64: see [`fault`](crate::fault)), when the
+/// file was truncated under the mapping or an I/O error hits, a read or write stops at
+/// the faulting byte and returns the bytes before it as a short count, as `io::Read`
+/// and `io::Write` expect;
 /// the next call, which starts at that byte, fails with an `io::Error` (kind `Other`)
 /// whose inner error is the [`AccessError::Fault`] with the offset (`get_ref` /
 /// `downcast`). `read_exact` and `write_all` fail with that error directly, the position

@@ -310,12 +310,14 @@ impl MapOptions {
     /// kills the process. Use [`map_if_safe`](Self::map_if_safe) where the kernel can
     /// guarantee this.
     ///
-    /// On Linux (x86_64, aarch64, riscv64) a mapping used only through
+    /// Where copies are fault-safe (Linux on x86_64, aarch64 and riscv64, Windows on
+    /// x86_64: see [`fault`](crate::fault)), a mapping used only through
     /// [`read_at`](Mapping::read_at) and [`write_at`](Mapping::write_at) (and
     /// [`MapCursor`](crate::MapCursor)) needs none of this: they copy in assembly without
-    /// creating references and turn faults into [`AccessError::Fault`] (see
-    /// [`fault`](crate::fault)), so other processes may write and truncate the file
-    /// freely. On macOS and Windows they are plain copies, under this contract.
+    /// creating references and turn faults into [`AccessError::Fault`], so other
+    /// processes may write and truncate the file freely (Windows does not let them
+    /// truncate it). Elsewhere (macOS, Windows on arm64, other Linux architectures) they
+    /// are plain copies, under this contract.
     pub unsafe fn map<F: MapFile>(&self, file: F) -> Result<Mapping> {
         let backing = Backing::File { shared: true };
         // SAFETY: forwarded contract.
@@ -327,8 +329,8 @@ impl MapOptions {
     ///
     /// # Safety
     /// As [`map`](Self::map): while a slice of the mapping is alive, nothing else may
-    /// modify or truncate the part of the file it covers (on Linux, `read_at` /
-    /// `write_at` are exempt).
+    /// modify or truncate the part of the file it covers (where they are fault-safe,
+    /// `read_at` / `write_at` are exempt).
     pub unsafe fn map_mut<F: MapFile>(&self, file: F) -> Result<Mapping> {
         let prot = ProtFlags::READ | ProtFlags::WRITE;
         let backing = Backing::File { shared: true };
@@ -603,8 +605,9 @@ pub struct Residency {
 /// panic otherwise, since that is a programmer error that would fault). Every way to
 /// get a `Mapping` of a file that another party could change is `unsafe` with the
 /// contract written down, so the slices are sound; anonymous and sealed mappings are
-/// safe. On Linux, [`read_at`](Self::read_at) and [`write_at`](Self::write_at) are the
-/// fault-safe way in: they survive truncation and I/O errors (see [`fault`](crate::fault)).
+/// safe. On Linux and Windows x86_64, [`read_at`](Self::read_at) and
+/// [`write_at`](Self::write_at) are the fault-safe way in: they survive truncation and
+/// I/O errors (see [`fault`](crate::fault), which lists the platforms).
 ///
 /// Zero-length mappings are allowed: they map nothing, make no syscall and deref to an
 /// empty slice.
@@ -717,13 +720,14 @@ impl Mapping {
 
     /// Copies `buf.len()` bytes starting at `offset` into `buf`.
     ///
-    /// Fault-safe (see [`fault`](crate::fault)): if the memory faults partway (the file
-    /// was truncated under the mapping, an I/O error), the result is
-    /// [`AccessError::Fault`] with the number of bytes copied (that prefix of `buf` is
-    /// valid) and the offset that faulted, and the process lives on. Sound even when
-    /// other processes write or truncate the file, which the slices are not: the bytes
-    /// are copied in assembly, never through a Rust reference, so a concurrent write at
-    /// worst tears the data read.
+    /// Fault-safe where the platform allows (see [`fault`](crate::fault) for which): if
+    /// the memory faults partway (the file was truncated under the mapping, an I/O
+    /// error), the result is [`AccessError::Fault`] with the number of bytes copied (that
+    /// prefix of `buf` is valid) and the offset that faulted, and the process lives on.
+    /// There it is sound even when other processes write or truncate the file, which the
+    /// slices are not: the bytes are copied in assembly, never through a Rust reference,
+    /// so a concurrent write at worst tears the data read. Elsewhere it is a plain copy,
+    /// under the contract of [`MapOptions::map`].
     ///
     /// [`AccessError::OutOfRange`] (`EINVAL`) if the range is not inside the mapping,
     /// [`AccessError::Protection`] (`EACCES`) if the mapping is not readable.
