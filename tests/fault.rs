@@ -12,7 +12,7 @@
 //! Pages past the end of a file fault only as whole pages: the tail of the page holding
 //! the end of the file reads as zeros and takes writes, so the first faulting byte is the
 //! next page boundary, and that is the count every test expects.
-// Only the architectures with a fault-safe copy routine (src/linux/fault/<arch>.rs);
+// Only the architectures with a fault-safe copy routine (src/copy/<arch>.rs);
 // elsewhere `rawmap::fault::install` is UNSUPPORTED and read_at copies plainly.
 #![cfg(all(
     target_os = "linux",

@@ -10,7 +10,7 @@
 //! faulting memory outside a child), so every child starts from the state a program has
 //! before its first `read_at`. Children follow `run_in_child`'s rules: no allocation,
 //! only raw syscalls and async-signal-safe libc calls.
-// Only the architectures with a fault-safe copy routine (src/linux/fault/<arch>.rs);
+// Only the architectures with a fault-safe copy routine (src/copy/<arch>.rs);
 // elsewhere `rawmap::fault::install` is UNSUPPORTED and read_at copies plainly.
 #![cfg(all(
     target_os = "linux",

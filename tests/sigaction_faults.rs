@@ -14,7 +14,7 @@
 //! the children that must start uninstalled are forked before the first success.
 //! seccomp is not available under qemu-user (it answers ENOSYS), so the test is ignored
 //! with `--cfg qemu` and runs natively.
-// Only the architectures with a fault-safe copy routine (src/linux/fault/<arch>.rs);
+// Only the architectures with a fault-safe copy routine (src/copy/<arch>.rs);
 // elsewhere `rawmap::fault::install` is UNSUPPORTED and makes no syscall.
 #![cfg(all(
     target_os = "linux",
