@@ -295,6 +295,75 @@ mod tests {
         assert_eq!(fixup(elsewhere as *const () as usize, lo, lo, hi), None);
     }
 
+    /// The x86_64 routines are System V functions: called the way `sysv64` calls them,
+    /// they leave every register that ABI makes the callee preserve (rbx, rbp, r12-r15,
+    /// rsp) as it was, and keep their 4th to 6th arguments (rcx, r8, r9), which handlers
+    /// read from a fault's context. On Windows this is what makes the `sysv64`
+    /// declaration right: the caller saves everything else.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    #[cfg_attr(miri, ignore = "runs the asm copy routines, which Miri cannot run")]
+    fn x86_64_routines_keep_the_registers_system_v_preserves() {
+        arch::init();
+        let src = [7u8; 300];
+        for &routine in arch::usable_routines() {
+            for len in [1, 3, 15, 31, 64, 100, 129, 300] {
+                let mut dst = [0u8; 300];
+                let mut f = RawFault::default();
+                let (lo, hi, out) = (0x1111usize, 0x2222usize, (&raw mut f).addr());
+                let changed: usize;
+                let (rcx, r8, r9): (usize, usize, usize);
+                // SAFETY: calls the routine with valid buffers (nothing faults) in the
+                // System V argument registers. rbx and rbp cannot be asm operands, so
+                // they are saved and restored on the stack around the call, and
+                // compared there; r12-r15 are declared clobbered (the compiler saves
+                // them) and compared as well.
+                unsafe {
+                    core::arch::asm!(
+                        "push rbx",
+                        "push rbp",
+                        "mov rbx, 0x0b0b0b0b",
+                        "mov rbp, 0x0d0d0d0d",
+                        "mov r12, 0x12121212",
+                        "mov r13, 0x13131313",
+                        "mov r14, 0x14141414",
+                        // r15 keeps rsp, to compare after the call.
+                        "mov r15, rsp",
+                        "call r11",
+                        "mov r10, rsp",
+                        "xor r10, r15",
+                        "xor rbx, 0x0b0b0b0b",
+                        "or r10, rbx",
+                        "xor rbp, 0x0d0d0d0d",
+                        "or r10, rbp",
+                        "xor r12, 0x12121212",
+                        "or r10, r12",
+                        "xor r13, 0x13131313",
+                        "or r10, r13",
+                        "xor r14, 0x14141414",
+                        "or r10, r14",
+                        "pop rbp",
+                        "pop rbx",
+                        in("r11") routine,
+                        inout("rdi") dst.as_mut_ptr() => _,
+                        inout("rsi") src.as_ptr() => _,
+                        inout("rdx") len => _,
+                        inout("rcx") lo => rcx,
+                        inout("r8") hi => r8,
+                        inout("r9") out => r9,
+                        out("r10") changed,
+                        lateout("rax") _,
+                        out("r12") _, out("r13") _, out("r14") _, out("r15") _,
+                        clobber_abi("sysv64"),
+                    );
+                }
+                assert_eq!(changed, 0, "a preserved register changed (len {len})");
+                assert_eq!((rcx, r8, r9), (lo, hi, out), "len {len}");
+                assert_eq!(&dst[..len], &src[..len]);
+            }
+        }
+    }
+
     /// Each routine this CPU can run copies every length up to a few vectors exactly,
     /// leaving the bytes around the destination alone (no fault here: plain memory).
     #[test]
