@@ -571,41 +571,78 @@ pub(crate) unsafe fn prctl(
 /// `unsigned long`, not glibc's 1024-bit type).
 pub type SigSet = [usize; sg::_NSIG as usize / usize::BITS as usize];
 
-/// The kernel's `struct sigaction` for [`rt_sigaction`]: `{handler, flags, restorer,
-/// mask}`, without the restorer on arches that have no `SA_RESTORER` (riscv64). It is
-/// not libc's `struct sigaction`, whose mask is 128 bytes.
+/// `sa_flags` of [`KernelSigaction`]: an `unsigned int` on mips, whose kernel keeps
+/// IRIX's layout, an `unsigned long` everywhere else.
+#[cfg(any(target_arch = "mips", target_arch = "mips64"))]
+pub type SigFlags = u32;
+/// `sa_flags` of [`KernelSigaction`]: an `unsigned int` on mips, whose kernel keeps
+/// IRIX's layout, an `unsigned long` everywhere else.
+#[cfg(not(any(target_arch = "mips", target_arch = "mips64")))]
+pub type SigFlags = usize;
+
+/// The kernel's `struct sigaction` for [`rt_sigaction`] (`include/linux/signal_types.h`):
+/// `{handler, flags, restorer, mask}`, without the restorer on arches whose kernel has
+/// none (riscv64, mips, ...), and `{flags, handler, mask}` with 32-bit flags on mips. It
+/// is not libc's `struct sigaction`, whose mask is 128 bytes.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct KernelSigaction {
+    /// `SA_*` flags (mips puts them first).
+    #[cfg(any(target_arch = "mips", target_arch = "mips64"))]
+    pub flags: SigFlags,
     /// `SIG_DFL`, `SIG_IGN`, or the address of an `extern "C"` handler: `fn(i32)`, or
     /// `fn(i32, *mut siginfo, *mut ucontext)` with `SA_SIGINFO`.
     pub handler: usize,
     /// `SA_*` flags.
-    pub flags: usize,
+    #[cfg(not(any(target_arch = "mips", target_arch = "mips64")))]
+    pub flags: SigFlags,
     /// The code the handler returns to, which must call `rt_sigreturn`; used with
-    /// `SA_RESTORER`.
-    #[cfg(rawmap_const = "SA_RESTORER")]
+    /// `SA_RESTORER`. On sparc64, which has the field but no such flag, [`rt_sigaction`]
+    /// passes it to the kernel as the separate argument the kernel takes instead, and the
+    /// handler returns to this address plus 8 (sparc's `ret` skips the call and its
+    /// delay slot).
+    #[cfg(any(rawmap_const = "SA_RESTORER", target_arch = "sparc64"))]
     pub restorer: usize,
     /// Signals blocked while the handler runs.
     pub mask: SigSet,
 }
 
 /// `rt_sigaction(sig, act, oldact, sizeof(sigset))`: set and/or read the action for a
-/// signal. Either pointer may be null. See rt_sigaction(2).
+/// signal. Either pointer may be null. See rt_sigaction(2). On sparc64 the kernel takes
+/// the restorer as a fourth argument (`arch/sparc/kernel/sys_sparc_64.c`); this passes
+/// `act.restorer` there.
 ///
 /// # Safety
 /// `act`, when not null, must describe a valid action: a handler that is safe to run on
 /// any thread at any instruction (async-signal-safe), and on arches with `SA_RESTORER`
 /// (x86_64) a restorer that calls `rt_sigreturn`, or the process dies on the first
-/// signal. Replacing another component's handler breaks that component.
+/// signal (on sparc64 always: see [`KernelSigaction::restorer`]). Replacing another
+/// component's handler breaks that component.
 #[inline]
 pub unsafe fn rt_sigaction(
     sig: u32,
     act: *const KernelSigaction,
     oldact: *mut KernelSigaction,
 ) -> Result<()> {
+    #[cfg(target_arch = "sparc64")]
+    let ret = {
+        // SAFETY: `act`, when not null, is a valid action (forwarded contract).
+        let restorer = unsafe { act.as_ref() }.map_or(0, |a| a.restorer);
+        // SAFETY: forwarded contract; the kernel reads and writes whole structs.
+        unsafe {
+            syscall5(
+                nr::RT_SIGACTION,
+                sig as usize,
+                addr(act),
+                addr(oldact),
+                restorer,
+                size_of::<SigSet>(),
+            )
+        }
+    };
+    #[cfg(not(target_arch = "sparc64"))]
     // SAFETY: forwarded contract; the kernel reads and writes whole structs.
-    check_unit(unsafe {
+    let ret = unsafe {
         syscall4(
             nr::RT_SIGACTION,
             sig as usize,
@@ -613,7 +650,8 @@ pub unsafe fn rt_sigaction(
             addr(oldact),
             size_of::<SigSet>(),
         )
-    })
+    };
+    check_unit(ret)
 }
 
 /// `rt_sigprocmask(how, set, oldset, sizeof(sigset))`: change and/or read the calling

@@ -406,3 +406,57 @@ pub fn become_nobody() -> bool {
         libc::geteuid() != 0
     }
 }
+
+/// `sigaction(2)` through the C library, taking and giving `libc::sigaction`. The same as
+/// `libc::sigaction` except on mips64 with glibc, where libc 0.2.191 declares the
+/// generic layout (its cfg names `mips` twice where it means `mips64`) while glibc's is
+/// mips's `{sa_flags, sa_handler, sa_mask, sa_restorer}`: the fields are moved into a
+/// struct of glibc's layout and back. Async-signal-safe (a child may call it).
+///
+/// # Safety
+/// As `libc::sigaction`: `act` and `old` null or valid, and `act`'s handler fit to run.
+pub unsafe fn sigaction(sig: i32, act: *const libc::sigaction, old: *mut libc::sigaction) -> i32 {
+    #[cfg(all(target_arch = "mips64", target_env = "gnu"))]
+    {
+        /// glibc's `struct sigaction` on mips (`sysdeps/unix/sysv/linux/mips/bits/sigaction.h`).
+        #[repr(C)]
+        struct MipsSigaction {
+            sa_flags: i32,
+            sa_sigaction: libc::sighandler_t,
+            sa_mask: libc::sigset_t,
+            sa_restorer: Option<extern "C" fn()>,
+        }
+        unsafe extern "C" {
+            #[link_name = "sigaction"]
+            fn glibc_sigaction(sig: i32, act: *const MipsSigaction, old: *mut MipsSigaction)
+            -> i32;
+        }
+        // SAFETY: `act`, when not null, is valid (forwarded contract).
+        let new = unsafe { act.as_ref() }.map(|a| MipsSigaction {
+            sa_flags: a.sa_flags,
+            sa_sigaction: a.sa_sigaction,
+            sa_mask: a.sa_mask,
+            sa_restorer: a.sa_restorer,
+        });
+        // SAFETY: a zeroed struct of plain fields is valid.
+        let mut prev: MipsSigaction = unsafe { std::mem::zeroed() };
+        let new_ptr = new
+            .as_ref()
+            .map_or(std::ptr::null(), |n| n as *const MipsSigaction);
+        // SAFETY: both pointers are null or valid structs of glibc's layout.
+        let r = unsafe { glibc_sigaction(sig, new_ptr, &mut prev) };
+        // SAFETY: `old`, when not null, is valid (forwarded contract).
+        if let Some(o) = unsafe { old.as_mut() } {
+            o.sa_flags = prev.sa_flags;
+            o.sa_sigaction = prev.sa_sigaction;
+            o.sa_mask = prev.sa_mask;
+            o.sa_restorer = prev.sa_restorer;
+        }
+        r
+    }
+    #[cfg(not(all(target_arch = "mips64", target_env = "gnu")))]
+    // SAFETY: forwarded contract.
+    unsafe {
+        libc::sigaction(sig, act, old)
+    }
+}
