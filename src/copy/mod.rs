@@ -73,6 +73,10 @@ pub(crate) unsafe fn copy(
         if left == 0 {
             return Ok(());
         }
+        if ADDR_GRAIN > 1 {
+            // The routine stops at the first byte that faulted, on the mapped side.
+            raw.addr = lo + (len - left);
+        }
         Err(fault(len - left, raw, base))
     }
 }
@@ -96,6 +100,12 @@ fn fault(copied: usize, raw: RawFault, base: *const u8) -> Fault {
 #[cfg_attr(target_arch = "x86_64", path = "x86_64.rs")]
 #[cfg_attr(target_arch = "aarch64", path = "aarch64.rs")]
 #[cfg_attr(target_arch = "riscv64", path = "riscv64.rs")]
+#[cfg_attr(target_arch = "powerpc64", path = "powerpc64.rs")]
+#[cfg_attr(target_arch = "s390x", path = "s390x.rs")]
+#[cfg_attr(target_arch = "mips", path = "mips.rs")]
+#[cfg_attr(target_arch = "mips64", path = "mips64.rs")]
+#[cfg_attr(target_arch = "powerpc", path = "powerpc.rs")]
+#[cfg_attr(target_arch = "sparc64", path = "sparc64.rs")]
 pub(crate) mod arch;
 
 /// The OS's half: the handler that consults [`fixup`].
@@ -137,6 +147,21 @@ pub(crate) type Routine =
 #[cfg(rawmap_fault_copy)]
 const MAX_RANGES: usize = 4;
 
+/// How precisely the OS reports a fault's address: to the byte, except Linux on s390x,
+/// which reports only the 4 KiB page (`arch/s390/mm/fault.c`: its
+/// translation-exception identification holds no more), and on sparc64, which reports
+/// the 8 KiB page when it cannot decode the faulting instruction
+/// (`arch/sparc/mm/fault_64.c`). [`fixup`] accepts a fault in the first such unit of
+/// the mapped side, and [`copy`] reports the exact byte, where the routine stopped.
+#[cfg(rawmap_fault_copy)]
+pub(crate) const ADDR_GRAIN: usize = if cfg!(target_arch = "s390x") {
+    4096
+} else if cfg!(target_arch = "sparc64") {
+    8192
+} else {
+    1
+};
+
 /// `[start, end)` and fixup of each range `routine` reports, as addresses.
 #[cfg(rawmap_fault_copy)]
 pub(crate) fn ranges(routine: Routine) -> ([[usize; 3]; MAX_RANGES], usize) {
@@ -159,8 +184,10 @@ pub(crate) fn ranges(routine: Routine) -> ([[usize; 3]; MAX_RANGES], usize) {
 /// Where to resume a routine that faulted on `addr` at instruction `pc`, if that fault
 /// is one a handler may take: `pc` lies in one of the routines' ranges, and `addr` in
 /// `[lo, hi)`, the side the interrupted routine was told may fault (its 4th and 5th
-/// arguments, read from the interrupted registers). `None` otherwise: a fault elsewhere,
-/// or on the caller's own buffer, which is a bug to crash on, not an I/O error.
+/// arguments, read from the interrupted registers; from the start of `lo`'s
+/// [`ADDR_GRAIN`] unit where the OS reports less than the byte). `None` otherwise: a
+/// fault elsewhere, or on the caller's own buffer, which is a bug to crash on, not an
+/// I/O error.
 ///
 /// Pure code (loads, compares and the routines' table queries): safe in a signal
 /// handler and in an exception handler.
@@ -171,7 +198,9 @@ pub(crate) fn fixup(pc: usize, addr: usize, lo: usize, hi: usize) -> Option<usiz
         let (table, n) = ranges(routine);
         for &[start, end, fixup] in &table[..n] {
             if (start..end).contains(&pc) {
-                return (lo..hi).contains(&addr).then_some(fixup);
+                return (lo & !(ADDR_GRAIN - 1)..hi)
+                    .contains(&addr)
+                    .then_some(fixup);
             }
         }
     }
@@ -252,6 +281,20 @@ pub(crate) use state::{ensure_installed, install, is_active};
 mod tests {
     use super::*;
 
+    /// The address of a routine's first instruction. On ELFv1 (big-endian powerpc64),
+    /// `ROUTINES` holds a function with a descriptor that calls the naked routine, whose
+    /// own symbol is its code (see `powerpc64.rs`).
+    fn entry(routine: Routine) -> usize {
+        #[cfg(not(target_abi = "elfv1"))]
+        let entry = routine as *const () as usize;
+        #[cfg(target_abi = "elfv1")]
+        let entry = {
+            let _ = routine;
+            arch::copy as *const () as usize
+        };
+        entry
+    }
+
     /// Each routine's table: ranges inside the routine, non-empty, each fixup in a
     /// range or just after it, and B (the exact loop) after A.
     #[test]
@@ -260,7 +303,7 @@ mod tests {
         for routine in arch::ROUTINES {
             let (table, n) = ranges(routine);
             assert_eq!(n, 2);
-            let entry = routine as *const () as usize;
+            let entry = entry(routine);
             let [a, b] = [table[0], table[1]];
             assert!(entry < a[0] && a[0] < a[1], "{a:x?} entry {entry:#x}");
             assert_eq!(a[1], b[0], "A ends where B starts");
@@ -287,8 +330,11 @@ mod tests {
                     assert_eq!(fixup(pc, lo - 1, lo, hi), None, "before the mapped side");
                 }
             }
-            let entry = routine as *const () as usize;
-            assert_eq!(fixup(entry, lo, lo, hi), None, "the entry is in no range");
+            assert_eq!(
+                fixup(entry(routine), lo, lo, hi),
+                None,
+                "the entry is in no range"
+            );
             assert_eq!(fixup(table[n - 1][1], lo, lo, hi), None, "B's fixup is not");
         }
         let elsewhere = fixup_needs_the_pc_in_a_range_and_the_address_on_the_mapped_side;
