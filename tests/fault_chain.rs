@@ -17,7 +17,13 @@
     any(
         target_arch = "x86_64",
         target_arch = "aarch64",
-        target_arch = "riscv64"
+        target_arch = "riscv64",
+        target_arch = "powerpc64",
+        target_arch = "s390x",
+        target_arch = "mips",
+        target_arch = "mips64",
+        target_arch = "powerpc",
+        target_arch = "sparc64",
     )
 ))]
 
@@ -29,6 +35,15 @@ use common::{ChildExit, page, run_in_child, step_failed};
 use rawmap::{AccessError, File, MapOptions, Mapping, MemfdFlags, fault};
 
 const SIGBUS: i32 = rawmap::sys::signal::SIGBUS as i32;
+/// The crate's value: libc 0.2.191's glibc port has the generic 4 on mips64 (8 there).
+const SA_SIGINFO: i32 = rawmap::sys::signal::SA_SIGINFO as i32;
+/// SIGUSR1: 16 on mips (`arch/mips/include/uapi/asm/signal.h`), where libc 0.2.191's
+/// glibc port has the generic 10 for mips64 (SIGBUS there).
+const SIGUSR1: i32 = if cfg!(any(target_arch = "mips", target_arch = "mips64")) {
+    16
+} else {
+    libc::SIGUSR1
+};
 
 /// Exit code of a child whose handler was not active after `install`.
 const NOT_ACTIVE: i32 = 100;
@@ -37,15 +52,17 @@ const NOT_ACTIVE: i32 = 100;
 const SIGINFO_SAW_FAULT: i32 = 42;
 const PLAIN_SAW_SECOND: i32 = 43;
 
-/// A memfd of three pages mapped shared, truncated to one page and a byte: offsets from
-/// `2 * page` fault.
+/// A memfd of three pages mapped shared, truncated to one and a half pages and a byte:
+/// offsets from `2 * page` fault.
 fn truncated() -> (File, Mapping) {
     let p = page();
     let f = File::memfd(c"rawmap-chain", MemfdFlags::CLOEXEC).unwrap();
     f.set_len(3 * p as u64).unwrap();
     // SAFETY: used only through read_at, and the missing page by the deliberate faults.
     let m = unsafe { MapOptions::new().map(&f) }.unwrap();
-    f.set_len(p as u64 + 1).unwrap();
+    // In the second half of the page, so that qemu-user on sparc64 (8 KiB guest pages on
+    // 4 KiB host pages) faults from the third page too, as a kernel does.
+    f.set_len((p + p / 2 + 1) as u64).unwrap();
     (f, m)
 }
 
@@ -66,7 +83,7 @@ fn set_action(handler: libc::sighandler_t, flags: i32, mask: &[i32]) -> bool {
         for &s in mask {
             libc::sigaddset(&mut sa.sa_mask, s);
         }
-        libc::sigaction(SIGBUS, &sa, std::ptr::null_mut()) == 0
+        common::sigaction(SIGBUS, &sa, std::ptr::null_mut()) == 0
     }
 }
 
@@ -123,9 +140,9 @@ extern "C" fn earlier_siginfo(sig: i32, info: *mut libc::siginfo_t, _uc: *mut li
     let (code, addr) = unsafe { ((*info).si_code, (*info).si_addr() as usize) };
     LAST_CODE.store(code, Ordering::SeqCst);
     BUS_BLOCKED.store(is_blocked(SIGBUS) as i32, Ordering::SeqCst);
-    USR1_BLOCKED.store(is_blocked(libc::SIGUSR1) as i32, Ordering::SeqCst);
+    USR1_BLOCKED.store(is_blocked(SIGUSR1) as i32, Ordering::SeqCst);
     if code == libc::BUS_ADRERR {
-        let exit = if addr == FAULT_ADDR.load(Ordering::SeqCst) {
+        let exit = if qemu_si_addr(addr) == FAULT_ADDR.load(Ordering::SeqCst) {
             SIGINFO_SAW_FAULT
         } else {
             step_failed(50)
@@ -133,6 +150,15 @@ extern "C" fn earlier_siginfo(sig: i32, info: *mut libc::siginfo_t, _uc: *mut li
         // SAFETY: async-signal-safe exit of the child.
         unsafe { libc::_exit(exit) };
     }
+}
+
+/// `si_addr` as a kernel would have given it: qemu-user hands a host SIGBUS to 64-bit
+/// big-endian guests with the address's 32-bit halves exchanged (see `qemu_si_addr` in
+/// `src/linux/fault/mod.rs` and `scripts/qemu-quirks/`).
+fn qemu_si_addr(addr: usize) -> usize {
+    #[cfg(all(qemu, target_endian = "big", target_pointer_width = "64"))]
+    let addr = addr.rotate_left(32);
+    addr
 }
 
 /// An earlier plain handler: counts; the second call (the real fault) exits.
@@ -234,7 +260,7 @@ fn an_earlier_siginfo_handler_still_gets_foreign_signals() {
     let exit = run_in_child(|| {
         watchdog();
         FAULT_ADDR.store(missing as usize, Ordering::SeqCst);
-        if !set_action(addr_of(earlier_siginfo), libc::SA_SIGINFO, &[libc::SIGUSR1]) {
+        if !set_action(addr_of(earlier_siginfo), SA_SIGINFO, &[SIGUSR1]) {
             return step_failed(1);
         }
         if !install_ours() {
@@ -253,7 +279,7 @@ fn an_earlier_siginfo_handler_still_gets_foreign_signals() {
         if BUS_BLOCKED.load(Ordering::SeqCst) != 1 || USR1_BLOCKED.load(Ordering::SeqCst) != 1 {
             return step_failed(4);
         }
-        if is_blocked(libc::SIGUSR1) || is_blocked(SIGBUS) {
+        if is_blocked(SIGUSR1) || is_blocked(SIGBUS) {
             return step_failed(5);
         }
         // SAFETY: signals this process.
@@ -332,7 +358,7 @@ fn an_earlier_one_shot_handler_is_used_once() {
     let (_f, m) = truncated();
     let exit = run_in_child(|| {
         watchdog();
-        let flags = libc::SA_SIGINFO | libc::SA_RESETHAND;
+        let flags = SA_SIGINFO | libc::SA_RESETHAND;
         if !set_action(addr_of(earlier_siginfo), flags, &[]) {
             return step_failed(1);
         }
@@ -369,7 +395,7 @@ fn behind_rusts_own_handler_programs_behave_as_without_the_crate() {
             // SAFETY: reads the current action into a zeroed struct.
             let before = unsafe {
                 let mut sa: libc::sigaction = std::mem::zeroed();
-                libc::sigaction(SIGBUS, std::ptr::null(), &mut sa);
+                common::sigaction(SIGBUS, std::ptr::null(), &mut sa);
                 sa.sa_sigaction
             };
             if before == libc::SIG_DFL || before == libc::SIG_IGN {

@@ -45,7 +45,9 @@
 //!
 //! qemu-user answers `seccomp()` with ENOSYS, so the tests that use this module are
 //! `#[cfg_attr(qemu, ignore = ...)]` and run natively: on x86_64 (glibc and musl), and
-//! on i686, arm64 and riscv64 hosts, whose `AUDIT_ARCH` values are here too. Arguments
+//! on i686, arm64, riscv64, powerpc, s390x, mips and sparc64 hosts, whose `AUDIT_ARCH`
+//! values are here too (those of powerpc, s390x, mips and sparc64 come from
+//! `include/uapi/linux/audit.h` and have not met a real host of theirs). Arguments
 //! are compared as the kernel stores them (zero-extended on 32-bit targets), so nothing
 //! here assumes 64-bit registers.
 
@@ -107,11 +109,36 @@ const AUDIT_ARCH: Option<u32> = Some(0x4000_0003);
 const AUDIT_ARCH: Option<u32> = Some(0xC000_00B7);
 #[cfg(target_arch = "riscv64")]
 const AUDIT_ARCH: Option<u32> = Some(0xC000_00F3);
+// include/uapi/linux/audit.h: EM_* | 0x8000_0000 (64-bit) | 0x4000_0000 (little-endian).
+#[cfg(all(target_arch = "powerpc64", target_endian = "big"))]
+const AUDIT_ARCH: Option<u32> = Some(0x8000_0015);
+#[cfg(all(target_arch = "powerpc64", target_endian = "little"))]
+const AUDIT_ARCH: Option<u32> = Some(0xC000_0015);
+#[cfg(target_arch = "powerpc")]
+const AUDIT_ARCH: Option<u32> = Some(0x0000_0014);
+#[cfg(target_arch = "s390x")]
+const AUDIT_ARCH: Option<u32> = Some(0x8000_0016);
+#[cfg(all(target_arch = "mips", target_endian = "big"))]
+const AUDIT_ARCH: Option<u32> = Some(0x0000_0008);
+#[cfg(all(target_arch = "mips", target_endian = "little"))]
+const AUDIT_ARCH: Option<u32> = Some(0x4000_0008);
+#[cfg(all(target_arch = "mips64", target_endian = "big"))]
+const AUDIT_ARCH: Option<u32> = Some(0x8000_0008);
+#[cfg(all(target_arch = "mips64", target_endian = "little"))]
+const AUDIT_ARCH: Option<u32> = Some(0xC000_0008);
+#[cfg(target_arch = "sparc64")]
+const AUDIT_ARCH: Option<u32> = Some(0x8000_002B);
 #[cfg(not(any(
     target_arch = "x86_64",
     target_arch = "x86",
     target_arch = "aarch64",
-    target_arch = "riscv64"
+    target_arch = "riscv64",
+    target_arch = "powerpc64",
+    target_arch = "powerpc",
+    target_arch = "s390x",
+    target_arch = "mips",
+    target_arch = "mips64",
+    target_arch = "sparc64",
 )))]
 const AUDIT_ARCH: Option<u32> = None;
 
