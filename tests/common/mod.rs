@@ -221,6 +221,29 @@ pub fn never_mapped() -> *mut c_void {
     std::ptr::without_provenance_mut(page())
 }
 
+/// For a header line of `/proc/self/smaps` (`start-end perms ...`), whether its range
+/// holds `addr`; `None` for the other lines.
+///
+/// qemu-user (7.2) gives a guest the host's smaps unchanged. For a 64-bit guest that is
+/// its own view (no guest base); a 32-bit guest's memory appears at its address plus
+/// the guest base, which the qemu runners of the 32-bit targets set to 4 GiB
+/// (`-B 0x100000000` in `.cargo/config.toml`): such lines are read 4 GiB lower. A
+/// 32-bit process on a kernel never has mappings there.
+fn smaps_range_holds(line: &str, addr: usize) -> Option<bool> {
+    let (a, b) = line.split_whitespace().next()?.split_once('-')?;
+    let (mut start, mut end) = (
+        u64::from_str_radix(a, 16).ok()?,
+        u64::from_str_radix(b, 16).ok()?,
+    );
+    const QEMU_GUEST_BASE: u64 = 1 << 32;
+    if cfg!(target_pointer_width = "32") && (QEMU_GUEST_BASE..2 * QEMU_GUEST_BASE).contains(&start)
+    {
+        start -= QEMU_GUEST_BASE;
+        end -= QEMU_GUEST_BASE;
+    }
+    Some((start..end).contains(&(addr as u64)))
+}
+
 /// The `VmFlags` of the mapping containing `p`, from `/proc/self/smaps` (`lo` = locked,
 /// `lf` = locked on fault, ...). Per mapping, so other test threads cannot disturb it.
 pub fn vm_flags(p: *const c_void) -> Vec<String> {
@@ -228,18 +251,8 @@ pub fn vm_flags(p: *const c_void) -> Vec<String> {
     let smaps = std::fs::read_to_string("/proc/self/smaps").expect("read /proc/self/smaps");
     let mut inside = false;
     for line in smaps.lines() {
-        let range = line
-            .split_whitespace()
-            .next()
-            .and_then(|r| r.split_once('-'));
-        let bounds = range.and_then(|(a, b)| {
-            Some((
-                usize::from_str_radix(a, 16).ok()?,
-                usize::from_str_radix(b, 16).ok()?,
-            ))
-        });
-        if let Some((start, end)) = bounds {
-            inside = (start..end).contains(&addr);
+        if let Some(holds) = smaps_range_holds(line, addr) {
+            inside = holds;
         } else if inside && let Some(flags) = line.strip_prefix("VmFlags:") {
             return flags.split_whitespace().map(str::to_string).collect();
         }
@@ -258,11 +271,8 @@ pub fn smaps_bytes(p: *const c_void, field: &str) -> u64 {
     for line in smaps.lines() {
         let mut words = line.split_whitespace();
         let first = words.next().unwrap_or("");
-        if let Some((a, b)) = first.split_once('-')
-            && let (Ok(start), Ok(end)) =
-                (usize::from_str_radix(a, 16), usize::from_str_radix(b, 16))
-        {
-            inside = (start..end).contains(&addr);
+        if let Some(holds) = smaps_range_holds(line, addr) {
+            inside = holds;
         } else if inside && first.strip_suffix(':') == Some(field) {
             let kb: u64 = words
                 .next()
