@@ -18,8 +18,12 @@
     target_os = "linux",
     any(
         target_arch = "x86_64",
+        target_arch = "x86",
         target_arch = "aarch64",
-        target_arch = "riscv64"
+        target_arch = "arm",
+        target_arch = "riscv64",
+        target_arch = "riscv32",
+        target_arch = "loongarch64"
     )
 ))]
 
@@ -172,7 +176,7 @@ fn write_across_the_new_end_stops_at_the_first_missing_page() {
             f.as_raw_fd(),
             back.as_mut_ptr().cast(),
             110,
-            (p - 10) as i64,
+            (p - 10) as libc::off_t,
         )
     };
     assert_eq!(n, 110);
@@ -370,8 +374,8 @@ const UFFDIO_REGISTER_MODE_MISSING: u64 = 1;
 #[test]
 #[cfg_attr(
     qemu,
-    ignore = "qemu-user 7.2 has no userfaultfd: the syscall returns ENOSYS (seen on aarch64 \
-              and riscv64 with --ignored)"
+    ignore = "qemu-user 7.2 has no userfaultfd: the syscall returns ENOSYS (seen on aarch64, \
+              riscv64, i686, armv7 and thumbv7neon with --ignored)"
 )]
 fn userfaultfd_sigbus_faults_are_caught() {
     let p = page();
@@ -463,7 +467,7 @@ fn a_fault_outside_the_copy_routine_still_kills_with_sigbus() {
     qemu,
     ignore = "qemu-user 7.2 does not force the default action for a fault with SIGBUS \
               blocked: the child re-executes the faulting load until the watchdog's \
-              SIGALRM (seen on aarch64 and riscv64)"
+              SIGALRM (seen on aarch64, riscv64, i686, armv7 and thumbv7neon)"
 )]
 fn blocked_sigbus_kills_even_inside_read_at() {
     let p = page();

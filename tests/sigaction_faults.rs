@@ -20,8 +20,12 @@
     target_os = "linux",
     any(
         target_arch = "x86_64",
+        target_arch = "x86",
         target_arch = "aarch64",
-        target_arch = "riscv64"
+        target_arch = "arm",
+        target_arch = "riscv64",
+        target_arch = "riscv32",
+        target_arch = "loongarch64"
     )
 ))]
 

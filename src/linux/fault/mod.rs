@@ -23,8 +23,12 @@
 //! where the kernel has `SA_RESTORER`, `restorer`, with a `path` line below.
 
 #[cfg_attr(target_arch = "x86_64", path = "x86_64.rs")]
+#[cfg_attr(target_arch = "x86", path = "x86.rs")]
 #[cfg_attr(target_arch = "aarch64", path = "aarch64.rs")]
+#[cfg_attr(target_arch = "arm", path = "arm.rs")]
 #[cfg_attr(target_arch = "riscv64", path = "riscv64.rs")]
+#[cfg_attr(target_arch = "riscv32", path = "riscv32.rs")]
+#[cfg_attr(target_arch = "loongarch64", path = "loongarch64.rs")]
 mod arch;
 
 use core::ffi::c_void;
@@ -72,12 +76,12 @@ static PREV_MASK: [AtomicUsize; size_of::<SigSet>() / size_of::<usize>()] =
 pub(crate) fn install_now() -> Result<()> {
     let mut old = KernelSigaction::default();
     // SAFETY: reads the current action only.
-    unsafe { raw::rt_sigaction(sg::SIGBUS, core::ptr::null(), &mut old)? };
+    unsafe { sigaction(None, Some(&mut old))? };
     remember(&old);
     let mut replaced = KernelSigaction::default();
     // SAFETY: `on_sigbus` is async-signal-safe and handles every SIGBUS (its own or by
     // passing it on), and the restorer calls rt_sigreturn; the previous action is saved.
-    unsafe { raw::rt_sigaction(sg::SIGBUS, &our_action(&old), &mut replaced)? };
+    unsafe { sigaction(Some(&our_action(&old)), Some(&mut replaced))? };
     // Someone changed the action between the two calls: chain to what we replaced.
     if replaced != old {
         remember(&replaced);
@@ -127,8 +131,48 @@ fn remember(act: &KernelSigaction) {
 pub(crate) fn is_active() -> Result<bool> {
     let mut cur = KernelSigaction::default();
     // SAFETY: reads the current action only.
-    unsafe { raw::rt_sigaction(sg::SIGBUS, core::ptr::null(), &mut cur)? };
+    unsafe { sigaction(None, Some(&mut cur))? };
     Ok(cur.handler == ours())
+}
+
+/// A [`KernelSigaction`] and one zeroed word after it. qemu-user 7.2 gives riscv32,
+/// riscv64 and loongarch64 guests a `struct sigaction` with an `sa_restorer` field that
+/// their kernels do not have: it reads the restorer where the kernel has the mask and the
+/// mask one word further, and writes one word past the kernel's struct (seen: 20 bytes
+/// written on riscv32, 32 on riscv64 and loongarch64). Without the spare word it
+/// overwrote a neighbouring local of an optimized build and installed `SIG_DFL`.
+/// Kernels read and write only their own struct, so the word costs them nothing.
+#[repr(C)]
+#[derive(Default)]
+struct Slack {
+    act: KernelSigaction,
+    spare: usize,
+}
+
+/// `rt_sigaction(SIGBUS, act, old)` through [`Slack`] buffers.
+///
+/// # Safety
+/// As [`raw::rt_sigaction`].
+unsafe fn sigaction(
+    act: Option<&KernelSigaction>,
+    old: Option<&mut KernelSigaction>,
+) -> Result<()> {
+    let new = act.map(|&act| Slack { act, spare: 0 });
+    let mut prev = Slack::default();
+    let new_ptr = new
+        .as_ref()
+        .map_or(core::ptr::null(), |n| core::ptr::from_ref(n).cast());
+    let prev_ptr = if old.is_some() {
+        (&raw mut prev).cast()
+    } else {
+        core::ptr::null_mut()
+    };
+    // SAFETY: forwarded contract; both buffers are valid, with a word to spare.
+    unsafe { raw::rt_sigaction(sg::SIGBUS, new_ptr, prev_ptr)? };
+    if let Some(old) = old {
+        *old = prev.act;
+    }
+    Ok(())
 }
 
 /// The cause of a fault this handler redirected, from its `si_code`.
@@ -222,7 +266,7 @@ unsafe fn pass_on(sig: i32, code: i32, info: *mut c_void, uc: *mut c_void) {
         // signal, as it would have without us. A fault re-executes on return; anything
         // else is sent again (SA_NODEFER: delivered at once).
         unsafe {
-            let _ = raw::rt_sigaction(sg::SIGBUS, &dfl, core::ptr::null_mut());
+            let _ = sigaction(Some(&dfl), None);
             if !refaults {
                 let _ = raw::tgkill(raw::getpid(), raw::gettid(), sig as u32);
             }
@@ -265,11 +309,9 @@ unsafe fn pass_on(sig: i32, code: i32, info: *mut c_void, uc: *mut c_void) {
     // SAFETY: reads the current action, then (if it changed) installs ours in front of
     // it, as `install_now` does.
     unsafe {
-        if raw::rt_sigaction(sg::SIGBUS, core::ptr::null(), &mut cur).is_ok()
-            && cur.handler != ours()
-        {
+        if sigaction(None, Some(&mut cur)).is_ok() && cur.handler != ours() {
             remember(&cur);
-            let _ = raw::rt_sigaction(sg::SIGBUS, &our_action(&cur), core::ptr::null_mut());
+            let _ = sigaction(Some(&our_action(&cur)), None);
         }
     }
 }
@@ -279,33 +321,101 @@ mod tests {
     use super::*;
     use core::mem::offset_of;
 
-    /// Each arch's frame description against libc's `ucontext_t`/`siginfo_t`, which
-    /// glibc lays out as the kernel does (checked at run time by the tests that fault).
+    /// Where libc's `ucontext_t` (glibc lays it out as the kernel does) keeps the program
+    /// counter and the registers of the routine's 4th, 5th and 6th arguments on this
+    /// arch: `[pc, lo, hi, out]`, as `Context` names them.
+    const LIBC_FRAME: [usize; 4] = {
+        let mc = offset_of!(libc::ucontext_t, uc_mcontext);
+        #[cfg(target_arch = "x86_64")]
+        let frame = {
+            let g = mc + offset_of!(libc::mcontext_t, gregs);
+            let regs = [libc::REG_RIP, libc::REG_RCX, libc::REG_R8, libc::REG_R9];
+            [
+                g + regs[0] as usize * 8,
+                g + regs[1] as usize * 8,
+                g + regs[2] as usize * 8,
+                g + regs[3] as usize * 8,
+            ]
+        };
+        #[cfg(target_arch = "x86")]
+        let frame = {
+            let g = mc + offset_of!(libc::mcontext_t, gregs);
+            let regs = [libc::REG_EIP, libc::REG_EBX, libc::REG_EBP, libc::REG_EDX];
+            [
+                g + regs[0] as usize * 4,
+                g + regs[1] as usize * 4,
+                g + regs[2] as usize * 4,
+                g + regs[3] as usize * 4,
+            ]
+        };
+        #[cfg(target_arch = "aarch64")]
+        let frame = {
+            let x = mc + offset_of!(libc::mcontext_t, regs);
+            [
+                mc + offset_of!(libc::mcontext_t, pc),
+                x + 3 * 8,
+                x + 4 * 8,
+                x + 5 * 8,
+            ]
+        };
+        #[cfg(target_arch = "arm")]
+        let frame = [
+            mc + offset_of!(libc::mcontext_t, arm_pc),
+            mc + offset_of!(libc::mcontext_t, arm_r3),
+            mc + offset_of!(libc::mcontext_t, arm_r4),
+            mc + offset_of!(libc::mcontext_t, arm_r5),
+        ];
+        // glibc's __gregs[0] is the pc, __gregs[n] is xn (a3-a5 are x13-x15).
+        #[cfg(any(target_arch = "riscv64", target_arch = "riscv32"))]
+        let frame = {
+            let x = mc + offset_of!(libc::mcontext_t, __gregs);
+            let w = size_of::<usize>();
+            [x, x + 13 * w, x + 14 * w, x + 15 * w]
+        };
+        // __gregs[n] is rn ($a3-$a5 are r7-r9); the pc has its own field.
+        #[cfg(target_arch = "loongarch64")]
+        let frame = {
+            let r = mc + offset_of!(libc::mcontext_t, __gregs);
+            [
+                mc + offset_of!(libc::mcontext_t, __pc),
+                r + 7 * 8,
+                r + 8 * 8,
+                r + 9 * 8,
+            ]
+        };
+        frame
+    };
+
+    // Checked when the tests are compiled, so also for the targets whose tests cannot be
+    // linked here (riscv32, loongarch64: `clippy-nightly-cross` compiles them).
+    const _: () = {
+        let ctx = &arch::CONTEXT;
+        assert!(
+            ctx.pc == LIBC_FRAME[0],
+            "Context::pc differs from libc's ucontext_t"
+        );
+        assert!(
+            ctx.lo == LIBC_FRAME[1],
+            "Context::lo differs from libc's ucontext_t"
+        );
+        assert!(
+            ctx.hi == LIBC_FRAME[2],
+            "Context::hi differs from libc's ucontext_t"
+        );
+        assert!(
+            ctx.out == LIBC_FRAME[3],
+            "Context::out differs from libc's ucontext_t"
+        );
+        assert!(ctx.si_code == offset_of!(libc::siginfo_t, si_code));
+    };
+
+    /// Each arch's frame description against libc's `ucontext_t`/`siginfo_t` (also
+    /// checked at run time by the tests that fault): the registers as above, and
+    /// `si_addr`, which libc only offers through an accessor.
     #[test]
     fn context_offsets_match_libc() {
         let ctx = &arch::CONTEXT;
-        let mc = offset_of!(libc::ucontext_t, uc_mcontext);
-        #[cfg(target_arch = "x86_64")]
-        {
-            let greg = |r: i32| mc + offset_of!(libc::mcontext_t, gregs) + r as usize * 8;
-            assert_eq!(ctx.pc, greg(libc::REG_RIP));
-            assert_eq!(ctx.lo, greg(libc::REG_RCX));
-            assert_eq!(ctx.hi, greg(libc::REG_R8));
-            assert_eq!(ctx.out, greg(libc::REG_R9));
-        }
-        #[cfg(target_arch = "aarch64")]
-        {
-            let x = |n: usize| mc + offset_of!(libc::mcontext_t, regs) + n * 8;
-            assert_eq!(ctx.pc, mc + offset_of!(libc::mcontext_t, pc));
-            assert_eq!((ctx.lo, ctx.hi, ctx.out), (x(3), x(4), x(5)));
-        }
-        #[cfg(target_arch = "riscv64")]
-        {
-            // glibc's __gregs[0] is the pc, __gregs[n] is xn.
-            let x = |n: usize| mc + offset_of!(libc::mcontext_t, __gregs) + n * 8;
-            assert_eq!(ctx.pc, x(0));
-            assert_eq!((ctx.lo, ctx.hi, ctx.out), (x(13), x(14), x(15)));
-        }
+        assert_eq!([ctx.pc, ctx.lo, ctx.hi, ctx.out], LIBC_FRAME);
         assert_eq!(ctx.si_code, offset_of!(libc::siginfo_t, si_code));
         // SAFETY: a zeroed siginfo_t is valid; the address is written at our offset and
         // read back through libc's accessor.
