@@ -192,7 +192,10 @@ fn lock_file_mapping_over_rlimit_memlock_is_enomem() {
         }
     });
     assert_eq!(exit, ChildExit::Exited(0));
-    assert!(!vm_flags(m.as_ptr().cast()).contains(&"lo".to_string()));
+    // Nothing locked: not observable under qemu for a 32-bit guest (QEMU_32BIT_SMAPS).
+    if !cfg!(all(qemu, target_pointer_width = "32")) {
+        assert!(!vm_flags(m.as_ptr().cast()).contains(&"lo".to_string()));
+    }
 }
 
 // ---------------------------------------------------------------------------------------
