@@ -310,8 +310,9 @@ impl MapOptions {
     /// kills the process. Use [`map_if_safe`](Self::map_if_safe) where the kernel can
     /// guarantee this.
     ///
-    /// Where copies are fault-safe (Linux on x86_64, aarch64 and riscv64, Windows on
-    /// x86_64: see [`fault`](crate::fault)), a mapping used only through
+    /// Where copies are fault-safe (Linux on x86_64, x86, aarch64, arm, riscv64, riscv32
+    /// and loongarch64, Windows on x86_64: see [`fault`](crate::fault)), a mapping used
+    /// only through
     /// [`read_at`](Mapping::read_at) and [`write_at`](Mapping::write_at) (and
     /// [`MapCursor`](crate::MapCursor)) needs none of this: they copy in assembly without
     /// creating references and turn faults into [`AccessError::Fault`], so other
