@@ -106,7 +106,7 @@
 //!
 //! | target | `read_at` / `write_at` | how it is tested |
 //! |---|---|---|
-//! | Linux x86_64 (AVX2 or SSE2 routine, chosen once with CPUID), aarch64, riscv64 | fault-safe: SIGBUS handler | natively on x86_64; under qemu-user on aarch64 and riscv64, which behave as the kernel but for two cases: qemu-user 7.2 has no userfaultfd, and with SIGBUS blocked it re-runs the faulting load forever instead of killing the process |
+//! | Linux x86_64 (AVX2 or SSE2 routine, chosen once with CPUID), x86 (SSE2 on i686, 32-bit moves on i586), aarch64, arm (one routine, A32 on `armv7-*` and Thumb-2 on `thumbv7*`), riscv64, riscv32, loongarch64 | fault-safe: SIGBUS handler | natively on x86_64 and i686 (IA32 on the x86_64 kernel); the full test suite under qemu-user 7.2 on aarch64, riscv64, i686, armv7 and thumbv7neon; on riscv32 and loongarch64, which have no C library here to link that suite, the per-architecture check that the `no_std` example runs under qemu (below) |
 //! | Linux powerpc64 (ELFv2 little-endian, ELFv1 big-endian), powerpc, s390x, mips and mipsel (o32), mips64 and mips64el (n64), sparc64 | fault-safe: SIGBUS handler; word loops that never make an unaligned access to the mapping where the CPU traps one | under qemu-user only (no such hardware here), with the same two exceptions; qemu-user also garbles the address of these faults, which the test runners and `--cfg qemu` test builds undo (`scripts/qemu-quirks/`), so the address check has run against qemu's corrected values, not a kernel's. On s390x the kernel reports only a fault's 4 KiB page (sparc64 its 8 KiB page when it cannot decode the instruction); the error still names the exact byte, where the routine stopped |
 //! | Linux, other architectures | plain copy: no routine yet ([`install`] says `UNSUPPORTED`) | as every copy |
 //! | Windows x86_64 | fault-safe: vectored exception handler for `EXCEPTION_IN_PAGE_ERROR` | under Wine 8.0 only (below); never on Windows itself |
@@ -116,6 +116,15 @@
 //! A plain copy is `copy_nonoverlapping`: a fault in it kills the process as through a
 //! slice, so there `read_at` and `write_at` are under the contract of
 //! [`MapOptions::map`](crate::MapOptions::map) like the slices.
+//!
+//! **Linux under qemu-user 7.2**, which differs from the kernel in four ways that touch
+//! this: it has no userfaultfd, and with SIGBUS blocked it re-runs the faulting load
+//! forever instead of killing the process (those two tests are ignored there); it gives
+//! a 32-bit guest the host's fault address cut to 32 bits, which is the guest's own only
+//! with guest base 4 GiB (the test runners pass `-B 0x100000000`; with the default base
+//! the handler rightly refuses the fault, one page off); and it gives riscv and
+//! loongarch guests a `struct sigaction` one word longer than their kernels' (the
+//! handler leaves a spare word after it).
 //!
 //! **Windows x86_64 under Wine.** Wine runs the program on the Linux kernel, where a
 //! failed page-in is a SIGBUS, and Wine 8.0 reports every SIGBUS on x86_64 as

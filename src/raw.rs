@@ -612,6 +612,11 @@ pub struct KernelSigaction {
 /// the restorer as a fourth argument (`arch/sparc/kernel/sys_sparc_64.c`); this passes
 /// `act.restorer` there.
 ///
+/// Under qemu-user 7.2, riscv32, riscv64 and loongarch64 guests get a struct with an
+/// `sa_restorer` field their kernels do not have: the emulator writes one word past
+/// `oldact` and reads the mask one word past `act`. Code meant to run there too leaves a
+/// zeroed spare word after both (the fault handler does).
+///
 /// # Safety
 /// `act`, when not null, must describe a valid action: a handler that is safe to run on
 /// any thread at any instruction (async-signal-safe), and on arches with `SA_RESTORER`

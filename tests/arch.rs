@@ -48,6 +48,7 @@ tests! {
     ftruncate_above_4_gib_reads_back_with_statx,
     fcntl_adds_and_reads_seals,
     mapping_lengths_near_the_isize_limit,
+    read_at_and_write_at_across_a_truncated_end_fault_exactly,
 }
 
 #[test]

@@ -18,6 +18,7 @@
     target_os = "linux",
     any(
         target_arch = "x86_64",
+        target_arch = "x86",
         target_arch = "aarch64",
         target_arch = "riscv64",
         target_arch = "powerpc64",
@@ -26,6 +27,9 @@
         target_arch = "mips64",
         target_arch = "powerpc",
         target_arch = "sparc64",
+        target_arch = "arm",
+        target_arch = "riscv32",
+        target_arch = "loongarch64",
     )
 ))]
 
@@ -387,8 +391,8 @@ const UFFDIO_REGISTER_MODE_MISSING: u64 = 1;
 #[cfg_attr(
     qemu,
     ignore = "qemu-user 7.2 has no userfaultfd: the syscall returns ENOSYS (seen with --ignored \
-              on aarch64, riscv64, powerpc64, powerpc64le, powerpc, s390x, mips, mipsel, \
-              mips64, mips64el and sparc64)"
+              on aarch64, riscv64, i686, armv7, thumbv7neon, powerpc64, powerpc64le, \
+              powerpc, s390x, mips, mipsel, mips64, mips64el and sparc64)"
 )]
 fn userfaultfd_sigbus_faults_are_caught() {
     let p = page();
@@ -480,8 +484,8 @@ fn a_fault_outside_the_copy_routine_still_kills_with_sigbus() {
     qemu,
     ignore = "qemu-user 7.2 does not force the default action for a fault with SIGBUS \
               blocked: the child re-executes the faulting load until the watchdog's \
-              SIGALRM (seen on aarch64, riscv64, powerpc64, powerpc64le, powerpc, s390x, mips, \
-              mipsel, mips64, mips64el and sparc64)"
+              SIGALRM (seen on aarch64, riscv64, i686, armv7, thumbv7neon, powerpc64, \
+              powerpc64le, powerpc, s390x, mips, mipsel, mips64, mips64el and sparc64)"
 )]
 fn blocked_sigbus_kills_even_inside_read_at() {
     let p = page();

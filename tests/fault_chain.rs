@@ -16,6 +16,7 @@
     target_os = "linux",
     any(
         target_arch = "x86_64",
+        target_arch = "x86",
         target_arch = "aarch64",
         target_arch = "riscv64",
         target_arch = "powerpc64",
@@ -24,12 +25,15 @@
         target_arch = "mips64",
         target_arch = "powerpc",
         target_arch = "sparc64",
+        target_arch = "arm",
+        target_arch = "riscv32",
+        target_arch = "loongarch64",
     )
 ))]
 
 mod common;
 
-use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 
 use common::{ChildExit, page, run_in_child, step_failed};
 use rawmap::{AccessError, File, MapOptions, Mapping, MemfdFlags, fault};
@@ -51,6 +55,21 @@ const NOT_ACTIVE: i32 = 100;
 /// into it).
 const SIGINFO_SAW_FAULT: i32 = 42;
 const PLAIN_SAW_SECOND: i32 = 43;
+/// Exit code of an earlier handler called during `read_at`, whose fault the crate's
+/// handler should have taken (without this, that mistake could end a child the way the
+/// test expects it to end anyway).
+const MISROUTED: i32 = 61;
+
+/// Set while `read_at_is_caught` runs.
+static IN_READ_AT: AtomicBool = AtomicBool::new(false);
+
+/// Called first by every earlier handler: exits with `MISROUTED` during `read_at`.
+fn not_during_read_at() {
+    if IN_READ_AT.load(Ordering::SeqCst) {
+        // SAFETY: async-signal-safe exit of the child.
+        unsafe { libc::_exit(MISROUTED) };
+    }
+}
 
 /// A memfd of three pages mapped shared, truncated to one and a half pages and a byte:
 /// offsets from `2 * page` fault.
@@ -96,10 +115,39 @@ fn install_ours() -> bool {
 fn read_at_is_caught(m: &Mapping) -> bool {
     let p = page();
     let mut buf = [0u8; 64];
-    match m.read_at(2 * p - 16, &mut buf) {
+    IN_READ_AT.store(true, Ordering::SeqCst);
+    let r = m.read_at(2 * p - 16, &mut buf);
+    IN_READ_AT.store(false, Ordering::SeqCst);
+    match r {
         Err(AccessError::Fault(f)) => f.copied() == 16 && f.offset() == 2 * p,
         _ => false,
     }
+}
+
+/// With the earlier action that `earlier` sets (the default, `SIG_IGN`, Rust's own),
+/// a child survives a fault in `read_at` and sees the exact count. The tests that then
+/// expect a child to die of SIGBUS run this first, so that a `read_at` the handler fails
+/// to catch (which would also kill with SIGBUS) cannot pass them by accident.
+fn assert_read_at_survives(earlier: fn() -> bool) {
+    let (_f, m) = truncated();
+    let exit = run_in_child(|| {
+        watchdog();
+        if !earlier() {
+            return step_failed(1);
+        }
+        if !install_ours() {
+            return NOT_ACTIVE;
+        }
+        if !read_at_is_caught(&m) {
+            return step_failed(2);
+        }
+        0
+    });
+    assert_eq!(
+        exit,
+        ChildExit::Exited(0),
+        "read_at under this earlier action"
+    );
 }
 
 /// In the child: SIGBUS to this thread, as `raise` does (`SI_TKILL`).
@@ -134,6 +182,7 @@ static FAULT_ADDR: AtomicUsize = AtomicUsize::new(0);
 /// An earlier `SA_SIGINFO` handler: records what it got and the mask it runs with; on a
 /// real fault at the expected address it exits with `SIGINFO_SAW_FAULT`.
 extern "C" fn earlier_siginfo(sig: i32, info: *mut libc::siginfo_t, _uc: *mut libc::c_void) {
+    not_during_read_at();
     CALLS.fetch_add(1, Ordering::SeqCst);
     LAST_SIG.store(sig, Ordering::SeqCst);
     // SAFETY: the kernel's (or the crate's, passing it on) siginfo.
@@ -163,6 +212,7 @@ fn qemu_si_addr(addr: usize) -> usize {
 
 /// An earlier plain handler: counts; the second call (the real fault) exits.
 extern "C" fn earlier_plain(sig: i32) {
+    not_during_read_at();
     LAST_SIG.store(sig, Ordering::SeqCst);
     if CALLS.fetch_add(1, Ordering::SeqCst) == 1 {
         // SAFETY: async-signal-safe exit of the child.
@@ -180,6 +230,7 @@ fn addr_of(f: extern "C" fn(i32, *mut libc::siginfo_t, *mut libc::c_void)) -> us
 /// sent with kill, and a real fault elsewhere each kill the child with SIGBUS.
 #[test]
 fn with_the_default_action_foreign_sigbus_still_kills() {
+    assert_read_at_survives(|| set_action(libc::SIG_DFL, 0, &[]));
     let (_f, m) = truncated();
     let missing = m.as_ptr().wrapping_add(2 * page());
     for how in 0..3 {
@@ -328,6 +379,7 @@ fn an_earlier_plain_handler_still_gets_foreign_signals() {
 /// (the kernel never lets a fault be ignored).
 #[test]
 fn with_sig_ign_sent_signals_are_ignored_and_faults_kill() {
+    assert_read_at_survives(|| set_action(libc::SIG_IGN, 0, &[]));
     let (_f, m) = truncated();
     let missing = m.as_ptr().wrapping_add(2 * page());
     let exit = run_in_child(|| {
@@ -365,15 +417,19 @@ fn an_earlier_one_shot_handler_is_used_once() {
         if !install_ours() {
             return NOT_ACTIVE;
         }
-        tgkill_self();
-        if CALLS.load(Ordering::SeqCst) != 1 {
+        // Checked while the earlier handler can still tell (MISROUTED).
+        if !read_at_is_caught(&m) {
             return step_failed(2);
         }
-        if !read_at_is_caught(&m) {
+        tgkill_self();
+        if CALLS.load(Ordering::SeqCst) != 1 {
             return step_failed(3);
         }
+        if !read_at_is_caught(&m) {
+            return step_failed(4);
+        }
         tgkill_self();
-        step_failed(4)
+        step_failed(5)
     });
     assert_eq!(exit, ChildExit::Signaled(SIGBUS));
 }
@@ -386,6 +442,7 @@ fn an_earlier_one_shot_handler_is_used_once() {
 /// stays in front of the action std put in place, so `read_at` stays fault-safe.
 #[test]
 fn behind_rusts_own_handler_programs_behave_as_without_the_crate() {
+    assert_read_at_survives(|| true);
     let (_f, m) = truncated();
     let missing = m.as_ptr().wrapping_add(2 * page());
     for sent in [false, true] {
@@ -430,6 +487,7 @@ fn behind_rusts_own_handler_programs_behave_as_without_the_crate() {
 #[test]
 fn an_earlier_handler_that_changes_the_action_is_followed() {
     extern "C" fn to_ignore(_sig: i32) {
+        not_during_read_at();
         CALLS.fetch_add(1, Ordering::SeqCst);
         // SAFETY: signal() is async-signal-safe in glibc and musl (a sigaction call).
         unsafe { libc::signal(SIGBUS, libc::SIG_IGN) };
@@ -440,6 +498,10 @@ fn an_earlier_handler_that_changes_the_action_is_followed() {
         watchdog();
         if !set_action(to_ignore as extern "C" fn(i32) as usize, 0, &[]) || !install_ours() {
             return NOT_ACTIVE;
+        }
+        // Checked while the earlier handler can still tell (MISROUTED).
+        if !read_at_is_caught(&m) {
+            return step_failed(4);
         }
         tgkill_self();
         if CALLS.load(Ordering::SeqCst) != 1 || fault::is_active() != Ok(true) {

@@ -20,6 +20,7 @@
     target_os = "linux",
     any(
         target_arch = "x86_64",
+        target_arch = "x86",
         target_arch = "aarch64",
         target_arch = "riscv64",
         target_arch = "powerpc64",
@@ -28,6 +29,9 @@
         target_arch = "mips64",
         target_arch = "powerpc",
         target_arch = "sparc64",
+        target_arch = "arm",
+        target_arch = "riscv32",
+        target_arch = "loongarch64",
     )
 ))]
 

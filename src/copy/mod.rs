@@ -10,8 +10,9 @@
 //! Linux architectures without a routine) it is a plain copy; `crate::fault` says why.
 //!
 //! What every OS shares lives here, once:
-//! - the routines (`x86_64.rs`, `aarch64.rs`, `riscv64.rs`), which know nothing of the
-//!   OS, and the choice between them ([`arch::init`], [`arch::copy`]);
+//! - the routines (`x86_64.rs`, `x86.rs`, `aarch64.rs`, `arm.rs`, `riscv64.rs`,
+//!   `riscv32.rs`, `loongarch64.rs`), which know nothing of the OS, and the choice
+//!   between them ([`arch::init`], [`arch::copy`]);
 //! - their contract: [`Routine`], the [`RawFault`] a handler fills in, the table query
 //!   [`ranges`] and the lookup [`fixup`] a handler asks whether a fault is ours;
 //! - installing the handler once, on first use or through `fault::install`.
@@ -98,7 +99,9 @@ fn fault(copied: usize, raw: RawFault, base: *const u8) -> Fault {
 
 #[cfg(rawmap_fault_copy)]
 #[cfg_attr(target_arch = "x86_64", path = "x86_64.rs")]
+#[cfg_attr(target_arch = "x86", path = "x86.rs")]
 #[cfg_attr(target_arch = "aarch64", path = "aarch64.rs")]
+#[cfg_attr(target_arch = "arm", path = "arm.rs")]
 #[cfg_attr(target_arch = "riscv64", path = "riscv64.rs")]
 #[cfg_attr(target_arch = "powerpc64", path = "powerpc64.rs")]
 #[cfg_attr(target_arch = "s390x", path = "s390x.rs")]
@@ -106,6 +109,8 @@ fn fault(copied: usize, raw: RawFault, base: *const u8) -> Fault {
 #[cfg_attr(target_arch = "mips64", path = "mips64.rs")]
 #[cfg_attr(target_arch = "powerpc", path = "powerpc.rs")]
 #[cfg_attr(target_arch = "sparc64", path = "sparc64.rs")]
+#[cfg_attr(target_arch = "riscv32", path = "riscv32.rs")]
+#[cfg_attr(target_arch = "loongarch64", path = "loongarch64.rs")]
 pub(crate) mod arch;
 
 /// The OS's half: the handler that consults [`fixup`].

@@ -23,7 +23,9 @@
 //! where the kernel has `SA_RESTORER`, `restorer`, with a `path` line below.
 
 #[cfg_attr(target_arch = "x86_64", path = "x86_64.rs")]
+#[cfg_attr(target_arch = "x86", path = "x86.rs")]
 #[cfg_attr(target_arch = "aarch64", path = "aarch64.rs")]
+#[cfg_attr(target_arch = "arm", path = "arm.rs")]
 #[cfg_attr(target_arch = "riscv64", path = "riscv64.rs")]
 #[cfg_attr(target_arch = "powerpc64", path = "powerpc64.rs")]
 #[cfg_attr(target_arch = "s390x", path = "s390x.rs")]
@@ -31,6 +33,8 @@
 #[cfg_attr(target_arch = "mips64", path = "mips64.rs")]
 #[cfg_attr(target_arch = "powerpc", path = "powerpc.rs")]
 #[cfg_attr(target_arch = "sparc64", path = "sparc64.rs")]
+#[cfg_attr(target_arch = "riscv32", path = "riscv32.rs")]
+#[cfg_attr(target_arch = "loongarch64", path = "loongarch64.rs")]
 mod arch;
 
 use core::ffi::c_void;
@@ -78,12 +82,12 @@ static PREV_MASK: [AtomicUsize; size_of::<SigSet>() / size_of::<usize>()] =
 pub(crate) fn install_now() -> Result<()> {
     let mut old = KernelSigaction::default();
     // SAFETY: reads the current action only.
-    unsafe { raw::rt_sigaction(sg::SIGBUS, core::ptr::null(), &mut old)? };
+    unsafe { sigaction(None, Some(&mut old))? };
     remember(&old);
     let mut replaced = KernelSigaction::default();
     // SAFETY: `on_sigbus` is async-signal-safe and handles every SIGBUS (its own or by
     // passing it on), and the restorer calls rt_sigreturn; the previous action is saved.
-    unsafe { raw::rt_sigaction(sg::SIGBUS, &our_action(&old), &mut replaced)? };
+    unsafe { sigaction(Some(&our_action(&old)), Some(&mut replaced))? };
     // Someone changed the action between the two calls: chain to what we replaced.
     if replaced != old {
         remember(&replaced);
@@ -137,8 +141,48 @@ fn remember(act: &KernelSigaction) {
 pub(crate) fn is_active() -> Result<bool> {
     let mut cur = KernelSigaction::default();
     // SAFETY: reads the current action only.
-    unsafe { raw::rt_sigaction(sg::SIGBUS, core::ptr::null(), &mut cur)? };
+    unsafe { sigaction(None, Some(&mut cur))? };
     Ok(cur.handler == ours())
+}
+
+/// A [`KernelSigaction`] and one zeroed word after it. qemu-user 7.2 gives riscv32,
+/// riscv64 and loongarch64 guests a `struct sigaction` with an `sa_restorer` field that
+/// their kernels do not have: it reads the restorer where the kernel has the mask and the
+/// mask one word further, and writes one word past the kernel's struct (seen: 20 bytes
+/// written on riscv32, 32 on riscv64 and loongarch64). Without the spare word it
+/// overwrote a neighbouring local of an optimized build and installed `SIG_DFL`.
+/// Kernels read and write only their own struct, so the word costs them nothing.
+#[repr(C)]
+#[derive(Default)]
+struct Slack {
+    act: KernelSigaction,
+    spare: usize,
+}
+
+/// `rt_sigaction(SIGBUS, act, old)` through [`Slack`] buffers.
+///
+/// # Safety
+/// As [`raw::rt_sigaction`].
+unsafe fn sigaction(
+    act: Option<&KernelSigaction>,
+    old: Option<&mut KernelSigaction>,
+) -> Result<()> {
+    let new = act.map(|&act| Slack { act, spare: 0 });
+    let mut prev = Slack::default();
+    let new_ptr = new
+        .as_ref()
+        .map_or(core::ptr::null(), |n| core::ptr::from_ref(n).cast());
+    let prev_ptr = if old.is_some() {
+        (&raw mut prev).cast()
+    } else {
+        core::ptr::null_mut()
+    };
+    // SAFETY: forwarded contract; both buffers are valid, with a word to spare.
+    unsafe { raw::rt_sigaction(sg::SIGBUS, new_ptr, prev_ptr)? };
+    if let Some(old) = old {
+        *old = prev.act;
+    }
+    Ok(())
 }
 
 /// The cause of a fault this handler redirected, from its `si_code`.
@@ -252,7 +296,7 @@ unsafe fn pass_on(sig: i32, code: i32, info: *mut c_void, uc: *mut c_void) {
         // signal, as it would have without us. A fault re-executes on return; anything
         // else is sent again (SA_NODEFER: delivered at once).
         unsafe {
-            let _ = raw::rt_sigaction(sg::SIGBUS, &dfl, core::ptr::null_mut());
+            let _ = sigaction(Some(&dfl), None);
             if !refaults {
                 let _ = raw::tgkill(raw::getpid(), raw::gettid(), sig as u32);
             }
@@ -295,11 +339,9 @@ unsafe fn pass_on(sig: i32, code: i32, info: *mut c_void, uc: *mut c_void) {
     // SAFETY: reads the current action, then (if it changed) installs ours in front of
     // it, as `install_now` does.
     unsafe {
-        if raw::rt_sigaction(sg::SIGBUS, core::ptr::null(), &mut cur).is_ok()
-            && cur.handler != ours()
-        {
+        if sigaction(None, Some(&mut cur)).is_ok() && cur.handler != ours() {
             remember(&cur);
-            let _ = raw::rt_sigaction(sg::SIGBUS, &our_action(&cur), core::ptr::null_mut());
+            let _ = sigaction(Some(&our_action(&cur)), None);
         }
     }
 }
@@ -337,12 +379,35 @@ mod tests {
             assert_eq!(ctx.pc, mc + offset_of!(libc::mcontext_t, pc));
             assert_eq!((ctx.lo, ctx.hi, ctx.out), (x(3), x(4), x(5)));
         }
-        #[cfg(target_arch = "riscv64")]
+        #[cfg(any(target_arch = "riscv64", target_arch = "riscv32"))]
         {
             // glibc's __gregs[0] is the pc, __gregs[n] is xn.
-            let x = |n: usize| mc + offset_of!(libc::mcontext_t, __gregs) + n * 8;
+            let w = size_of::<usize>();
+            let x = |n: usize| mc + offset_of!(libc::mcontext_t, __gregs) + n * w;
             assert_eq!(ctx.pc, x(0));
             assert_eq!((ctx.lo, ctx.hi, ctx.out), (x(13), x(14), x(15)));
+        }
+        #[cfg(target_arch = "x86")]
+        {
+            let greg = |r: i32| mc + offset_of!(libc::mcontext_t, gregs) + r as usize * 4;
+            assert_eq!(ctx.pc, greg(libc::REG_EIP));
+            assert_eq!(ctx.lo, greg(libc::REG_EBX));
+            assert_eq!(ctx.hi, greg(libc::REG_EBP));
+            assert_eq!(ctx.out, greg(libc::REG_EDX));
+        }
+        #[cfg(target_arch = "arm")]
+        {
+            assert_eq!(ctx.pc, mc + offset_of!(libc::mcontext_t, arm_pc));
+            assert_eq!(ctx.lo, mc + offset_of!(libc::mcontext_t, arm_r3));
+            assert_eq!(ctx.hi, mc + offset_of!(libc::mcontext_t, arm_r4));
+            assert_eq!(ctx.out, mc + offset_of!(libc::mcontext_t, arm_r5));
+        }
+        #[cfg(target_arch = "loongarch64")]
+        {
+            // __gregs[n] is rn ($a3-$a5 are r7-r9); the pc has its own field.
+            let r = |n: usize| mc + offset_of!(libc::mcontext_t, __gregs) + n * 8;
+            assert_eq!(ctx.pc, mc + offset_of!(libc::mcontext_t, __pc));
+            assert_eq!((ctx.lo, ctx.hi, ctx.out), (r(7), r(8), r(9)));
         }
         #[cfg(target_arch = "powerpc64")]
         {
