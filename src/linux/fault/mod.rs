@@ -351,6 +351,112 @@ mod tests {
     use super::*;
     use core::mem::offset_of;
 
+    /// Where libc's `ucontext_t` (glibc lays it out as the kernel does) keeps the program
+    /// counter and the registers of the routine's 4th, 5th and 6th arguments on this
+    /// arch: `[pc, lo, hi, out]`, as `Context` names them.
+    #[cfg(any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "riscv64",
+        target_arch = "riscv32",
+        target_arch = "loongarch64"
+    ))]
+    const LIBC_FRAME: [usize; 4] = {
+        let mc = offset_of!(libc::ucontext_t, uc_mcontext);
+        #[cfg(target_arch = "x86_64")]
+        let frame = {
+            let g = mc + offset_of!(libc::mcontext_t, gregs);
+            let regs = [libc::REG_RIP, libc::REG_RCX, libc::REG_R8, libc::REG_R9];
+            [
+                g + regs[0] as usize * 8,
+                g + regs[1] as usize * 8,
+                g + regs[2] as usize * 8,
+                g + regs[3] as usize * 8,
+            ]
+        };
+        #[cfg(target_arch = "x86")]
+        let frame = {
+            let g = mc + offset_of!(libc::mcontext_t, gregs);
+            let regs = [libc::REG_EIP, libc::REG_EBX, libc::REG_EBP, libc::REG_EDX];
+            [
+                g + regs[0] as usize * 4,
+                g + regs[1] as usize * 4,
+                g + regs[2] as usize * 4,
+                g + regs[3] as usize * 4,
+            ]
+        };
+        #[cfg(target_arch = "aarch64")]
+        let frame = {
+            let x = mc + offset_of!(libc::mcontext_t, regs);
+            [
+                mc + offset_of!(libc::mcontext_t, pc),
+                x + 3 * 8,
+                x + 4 * 8,
+                x + 5 * 8,
+            ]
+        };
+        #[cfg(target_arch = "arm")]
+        let frame = [
+            mc + offset_of!(libc::mcontext_t, arm_pc),
+            mc + offset_of!(libc::mcontext_t, arm_r3),
+            mc + offset_of!(libc::mcontext_t, arm_r4),
+            mc + offset_of!(libc::mcontext_t, arm_r5),
+        ];
+        // glibc's __gregs[0] is the pc, __gregs[n] is xn (a3-a5 are x13-x15).
+        #[cfg(any(target_arch = "riscv64", target_arch = "riscv32"))]
+        let frame = {
+            let x = mc + offset_of!(libc::mcontext_t, __gregs);
+            let w = size_of::<usize>();
+            [x, x + 13 * w, x + 14 * w, x + 15 * w]
+        };
+        // __gregs[n] is rn ($a3-$a5 are r7-r9); the pc has its own field.
+        #[cfg(target_arch = "loongarch64")]
+        let frame = {
+            let r = mc + offset_of!(libc::mcontext_t, __gregs);
+            [
+                mc + offset_of!(libc::mcontext_t, __pc),
+                r + 7 * 8,
+                r + 8 * 8,
+                r + 9 * 8,
+            ]
+        };
+        frame
+    };
+
+    // Checked when the tests are compiled, so also for the targets whose tests cannot be
+    // linked here (riscv32, loongarch64: `clippy-nightly-cross` compiles them).
+    #[cfg(any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm",
+        target_arch = "riscv64",
+        target_arch = "riscv32",
+        target_arch = "loongarch64"
+    ))]
+    const _: () = {
+        let ctx = &arch::CONTEXT;
+        assert!(
+            ctx.pc == LIBC_FRAME[0],
+            "Context::pc differs from libc's ucontext_t"
+        );
+        assert!(
+            ctx.lo == LIBC_FRAME[1],
+            "Context::lo differs from libc's ucontext_t"
+        );
+        assert!(
+            ctx.hi == LIBC_FRAME[2],
+            "Context::hi differs from libc's ucontext_t"
+        );
+        assert!(
+            ctx.out == LIBC_FRAME[3],
+            "Context::out differs from libc's ucontext_t"
+        );
+        assert!(ctx.si_code == offset_of!(libc::siginfo_t, si_code));
+    };
+
     /// Each arch's frame description against libc's `ucontext_t`/`siginfo_t`, which
     /// glibc lays out as the kernel does (checked at run time by the tests that fault).
     /// Where libc has no `ucontext_t` (mips, sparc64, powerpc), against a transcription
