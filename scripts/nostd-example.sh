@@ -117,8 +117,19 @@ unset "CARGO_TARGET_${triple_env}_RUSTFLAGS"
 export "CARGO_TARGET_${triple_env}_LINKER=$gcc"
 # Rust's loongarch64 target enables LSX (128-bit vectors) by default, which qemu-user
 # 7.2 does not implement (SIGILL); LoongArch CPUs without LSX exist too.
+target_flags=()
 if [[ $target == loongarch64-* ]]; then
-    export "CARGO_TARGET_${triple_env}_RUSTFLAGS=-C target-feature=-lsx"
+    target_flags+=(-C target-feature=-lsx)
+fi
+# qemu-user 7.2 gives 64-bit big-endian guests SIGBUS addresses with their 32-bit halves
+# swapped; `--cfg qemu` makes the crate's fault handler undo that, as in the qemu test
+# steps (src/linux/fault/mod.rs, qemu_si_addr). Without it arch-checks' fault-safe
+# copy check dies of SIGBUS there. It changes nothing else in the binaries.
+case $target in
+powerpc64-* | s390x-* | mips64-* | sparc64-*) target_flags+=(--cfg qemu) ;;
+esac
+if ((${#target_flags[@]})); then
+    export "CARGO_TARGET_${triple_env}_RUSTFLAGS=${target_flags[*]}"
 fi
 export CARGO_TARGET_DIR=$PWD/$crate/target
 
