@@ -78,7 +78,7 @@ if [[ $host != "$arch" ]] && ! [[ $arch == i686 && $host == x86_64 ]]; then
     runner=("$qemu")
     # 32-bit guests with a fault-safe copy run with guest base 4 GiB: qemu-user 7.2 gives
     # them the host's SIGBUS address cut to 32 bits (see .cargo/config.toml).
-    case $arch in i686 | armv7l | riscv32) runner+=(-B 0x100000000) ;; esac
+    case $arch in i686 | armv7l | riscv32 | ppc | mips) runner+=(-B 0x100000000) ;; esac
 fi
 
 cargo_cmd=(cargo)
