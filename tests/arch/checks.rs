@@ -316,27 +316,47 @@ pub fn failed_calls_decode_through_this_arch_s_convention() -> Outcome {
     ensure_eq!(ok!(f.len(), "File::len"), big, "File::len");
     // A mapping above 2 GiB: its address is "negative" as a 32-bit register and must
     // still decode as a success. 32-bit kernels other than mips o32 (whose user space
-    // ends at 2 GiB) give a free address that is asked for; 64-bit ones always do.
+    // ends at 2 GiB) give a free address that is asked for; 64-bit ones always do. A
+    // hint is only a hint: another test thread may hold that address, so several are
+    // tried, and any address above 2 GiB will do.
     #[cfg(not(target_arch = "mips"))]
     {
         let len = page_size();
-        let hint = 0xb000_0000usize;
-        // SAFETY: without MAP_FIXED the hint replaces nothing; unmapped below.
-        let r = unsafe {
-            raw::mmap(
-                ptr::without_provenance_mut(hint),
-                len,
-                ProtFlags::READ,
-                MapType::Private,
-                MapFlags::ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        let p = ok!(r, "mmap with a hint above 2 GiB");
-        let addr = p.addr();
-        unmap(p.cast(), len)?;
-        ensure_eq!(addr, hint, "address of a mapping asked for above 2 GiB");
+        let mut above = false;
+        for hint in [
+            0xb000_0000usize,
+            0x9000_0000,
+            0xd000_0000,
+            0xa000_0000,
+            0xc000_0000,
+        ] {
+            // SAFETY: without MAP_FIXED the hint replaces nothing; unmapped below.
+            let r = unsafe {
+                raw::mmap(
+                    ptr::without_provenance_mut(hint),
+                    len,
+                    ProtFlags::READ,
+                    MapType::Private,
+                    MapFlags::ANONYMOUS,
+                    -1,
+                    0,
+                )
+            };
+            let p = ok!(r, "mmap with a hint above 2 GiB");
+            // SAFETY: `p` is a fresh readable anonymous page: a wrongly decoded address
+            // would fault here instead of reading its zero.
+            let byte = unsafe { p.cast::<u8>().read_volatile() };
+            unmap(p.cast(), len)?;
+            ensure_eq!(byte, 0, "first byte of a fresh anonymous page");
+            if p.addr() >= 0x8000_0000 {
+                above = true;
+                break;
+            }
+        }
+        ensure!(
+            above,
+            "one of five mmap hints above 2 GiB gave an address above 2 GiB"
+        );
     }
     Ok(())
 }
