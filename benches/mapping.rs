@@ -619,15 +619,15 @@ mod linux {
     #[inline(never)]
     fn sum_words(bytes: &[u8]) -> u64 {
         let mut lanes = [0u64; 8];
-        let mut chunks = bytes.chunks_exact(64);
-        for c in &mut chunks {
-            for (lane, w) in lanes.iter_mut().zip(c.chunks_exact(8)) {
-                *lane = lane.wrapping_add(u64::from_ne_bytes(w.try_into().unwrap()));
+        let (blocks, rest) = bytes.as_chunks::<64>();
+        for block in blocks {
+            for (lane, w) in lanes.iter_mut().zip(block.as_chunks::<8>().0) {
+                *lane = lane.wrapping_add(u64::from_ne_bytes(*w));
             }
         }
         let mut sum = lanes.iter().fold(0u64, |a, &b| a.wrapping_add(b));
-        for w in chunks.remainder().chunks_exact(8) {
-            sum = sum.wrapping_add(u64::from_ne_bytes(w.try_into().unwrap()));
+        for w in rest.as_chunks::<8>().0 {
+            sum = sum.wrapping_add(u64::from_ne_bytes(*w));
         }
         sum
     }

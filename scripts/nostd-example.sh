@@ -31,6 +31,9 @@ set -euo pipefail
 
 # Run from the repository root whatever the caller's directory.
 cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
+# RAWMAP_STABLE and RAWMAP_NIGHTLY: the pinned toolchains.
+# shellcheck source=scripts/toolchains.sh
+. scripts/toolchains.sh
 
 usage() {
     sed -n '8,18p' "${BASH_SOURCE[0]}" >&2
@@ -81,11 +84,13 @@ if [[ $host != "$arch" ]] && ! [[ $arch == i686 && $host == x86_64 ]]; then
     case $arch in i686 | armv7l | riscv32 | ppc | mips) runner+=(-B 0x100000000) ;; esac
 fi
 
+# The pinned toolchains of scripts/toolchains.sh, when rustup is there to pick them.
 cargo_cmd=(cargo)
+command -v rustup >/dev/null && cargo_cmd=(cargo "+$RAWMAP_STABLE")
 if [[ $toolchain == nightly ]]; then
     # mips, mips64 and sparc64 need `asm_experimental_arch`; all of these lack a
     # prebuilt `core` here, so it is built from source (the rust-src component).
-    cargo_cmd=(cargo +nightly)
+    cargo_cmd=(cargo "+$RAWMAP_NIGHTLY")
 fi
 build_std=()
 [[ $toolchain == nightly ]] && build_std=(-Zbuild-std=core)
@@ -96,13 +101,17 @@ for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 2; }
 done
 if command -v rustup >/dev/null; then
-    if [[ $toolchain == stable ]] && ! rustup target list --installed | grep -qx "$target"; then
-        echo "missing rustup target: $target (rustup target add $target)" >&2
+    if [[ $toolchain == stable ]] &&
+        ! rustup target list --installed --toolchain "$RAWMAP_STABLE" | grep -qx "$target"; then
+        echo "missing rustup target: $target" \
+            "(rustup target add --toolchain $RAWMAP_STABLE $target)" >&2
         exit 2
     fi
     if [[ $toolchain == nightly ]] &&
-        ! rustup +nightly component list --installed 2>/dev/null | grep -q '^rust-src'; then
-        echo "missing nightly rust-src (rustup toolchain install nightly --profile minimal -c rust-src)" >&2
+        ! rustup component list --installed --toolchain "$RAWMAP_NIGHTLY" 2>/dev/null |
+        grep -q '^rust-src'; then
+        echo "missing rust-src of $RAWMAP_NIGHTLY" \
+            "(rustup toolchain install $RAWMAP_NIGHTLY --profile minimal -c rust-src)" >&2
         exit 2
     fi
 fi

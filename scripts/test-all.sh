@@ -18,6 +18,9 @@
 #                          250 under qemu-user).
 #   RAWMAP_NO_INSTALL=1    install nothing; steps whose tools are missing are SKIPped.
 #   RAWMAP_STRICT=1        count a skipped step as a failure (for CI that must run all).
+#   RAWMAP_STABLE=T, RAWMAP_NIGHTLY=T
+#                          the toolchains to use instead of the pinned ones
+#                          (scripts/toolchains.sh); missing ones are installed.
 #
 # A step is skipped only when a tool it needs is missing and could not be installed
 # (no root and no sudo, apt or rustup failed, or a knob above); the reason is printed
@@ -50,6 +53,9 @@ set -euo pipefail
 
 # Run from the repository root whatever the caller's directory.
 cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.."
+# RAWMAP_STABLE and RAWMAP_NIGHTLY: the pinned toolchains.
+# shellcheck source=scripts/toolchains.sh
+. scripts/toolchains.sh
 
 # EPOCHREALTIME and awk must agree on the decimal point.
 export LC_NUMERIC=C
@@ -128,14 +134,14 @@ declare -A DESCRIBE=(
     [clippy]="cargo clippy --all-targets -- -D warnings"
     [clippy-no-default]="cargo clippy --all-targets --no-default-features -- -D warnings"
     [clippy-cross]="cargo clippy --all-targets ${CROSS[*]} -- -D warnings"
-    [clippy-nightly-cross]="cargo +nightly clippy -Zbuild-std --all-targets ${NIGHTLY_CROSS[*]} -- -D warnings (also compiles the tests of riscv32 and loongarch64, which cannot link)"
+    [clippy-nightly-cross]="cargo +$RAWMAP_NIGHTLY clippy -Zbuild-std --all-targets ${NIGHTLY_CROSS[*]} -- -D warnings (also compiles the tests of riscv32 and loongarch64, which cannot link)"
     [test-i686-native]="cargo test --no-fail-fast --target i686-unknown-linux-gnu, static, run natively on this x86_64 kernel (RAWMAP_I686_NATIVE=1)"
     [doc]='RUSTDOCFLAGS="-D warnings" cargo doc --no-deps'
     [test]="cargo test --no-fail-fast"
     [test-no-default]="cargo test --no-fail-fast --no-default-features"
     [test-musl]="cargo test --no-fail-fast --target x86_64-unknown-linux-musl"
-    [miri]="cargo +nightly miri test --lib (range arithmetic, errno tables; syscall tests ignored)"
-    [fuzz]="cargo +nightly fuzz run $FUZZ_TARGET -s none -- -max_total_time=$FUZZ_SECONDS"
+    [miri]="cargo +$RAWMAP_NIGHTLY miri test --lib (range arithmetic, errno tables; syscall tests ignored)"
+    [fuzz]="cargo +$RAWMAP_NIGHTLY fuzz run $FUZZ_TARGET -s none -- -max_total_time=$FUZZ_SECONDS"
     [tour]="cargo run --example tour"
     [tour-aarch64]="cargo run --example tour --target aarch64-unknown-linux-gnu (qemu-user)"
     [tour-riscv64]="cargo run --example tour --target riscv64gc-unknown-linux-gnu (qemu-user)"
@@ -148,7 +154,7 @@ declare -A DESCRIBE=(
 for x in "${X_NAMES[@]}"; do
     t=${X_TRIPLE[$x]} how=""
     if [[ ${X_TOOLCHAIN[$x]} == nightly ]]; then
-        DESCRIBE[test-$x]="cargo +nightly test -Zbuild-std --no-fail-fast --target $t"
+        DESCRIBE[test-$x]="cargo +$RAWMAP_NIGHTLY test -Zbuild-std --no-fail-fast --target $t"
     else
         DESCRIBE[test-$x]="cargo test --no-fail-fast --target $t"
     fi
@@ -242,15 +248,15 @@ step_command() {
     clippy-no-default) cargo clippy --all-targets --no-default-features -- -D warnings ;;
     clippy-cross) cargo clippy --all-targets "${CROSS[@]}" -- -D warnings ;;
     clippy-nightly-cross)
-        cargo +nightly clippy -Zbuild-std --all-targets "${NIGHTLY_CROSS[@]}" -- -D warnings
+        cargo "+$RAWMAP_NIGHTLY" clippy -Zbuild-std --all-targets "${NIGHTLY_CROSS[@]}" -- -D warnings
         ;;
     test-i686-native) i686_native_test ;;
     doc) RUSTDOCFLAGS="-D warnings" cargo doc --no-deps ;;
     test) cargo test --no-fail-fast ;;
     test-no-default) cargo test --no-fail-fast --no-default-features ;;
     test-musl) cargo test --no-fail-fast --target x86_64-unknown-linux-musl ;;
-    miri) cargo +nightly miri test --lib ;;
-    fuzz) cargo +nightly fuzz run "$FUZZ_TARGET" -s none -- -max_total_time="$FUZZ_SECONDS" ;;
+    miri) cargo "+$RAWMAP_NIGHTLY" miri test --lib ;;
+    fuzz) cargo "+$RAWMAP_NIGHTLY" fuzz run "$FUZZ_TARGET" -s none -- -max_total_time="$FUZZ_SECONDS" ;;
     tour) cargo run --example tour ;;
     tour-aarch64) cargo run --example tour --target aarch64-unknown-linux-gnu ;;
     tour-riscv64) cargo run --example tour --target riscv64gc-unknown-linux-gnu ;;
@@ -284,7 +290,7 @@ qemu_test() {
     local flags="${encoded//$'\x1f'/ } ${RUSTFLAGS:-} ${!var:-} --cfg qemu"
     [[ $x != loongarch64 ]] || flags+=" -C target-feature=-lsx"
     local cargo=(cargo test) harness=()
-    [[ ${X_TOOLCHAIN[$x]} == stable ]] || cargo=(cargo +nightly test -Zbuild-std)
+    [[ ${X_TOOLCHAIN[$x]} == stable ]] || cargo=(cargo "+$RAWMAP_NIGHTLY" test -Zbuild-std)
     ! is_32bit "$x" || harness=(-- --test-threads=1)
     local backtrace=${RUST_BACKTRACE:-1} cases=${PROPTEST_CASES:-256}
     [[ $x != sparc64 ]] || backtrace=0 cases=${PROPTEST_CASES:-16}
@@ -390,11 +396,11 @@ have() {
     qemu) [[ "${RAWMAP_SKIP_QEMU:-0}" != 1 ]] ;;
     host) [[ "$(uname -m)" == "$rest" ]] ;;
     nothost) [[ "$(uname -m)" != "$rest" ]] ;;
-    nightly) rustup run nightly rustc --version >/dev/null 2>&1 ;;
+    nightly) rustup run "$RAWMAP_NIGHTLY" rustc --version >/dev/null 2>&1 ;;
     nightly-component)
         case "$rest" in
-        miri) cargo +nightly miri --version >/dev/null 2>&1 ;;
-        *) rustup component list --toolchain nightly --installed 2>/dev/null |
+        miri) cargo "+$RAWMAP_NIGHTLY" miri --version >/dev/null 2>&1 ;;
+        *) rustup component list --toolchain "$RAWMAP_NIGHTLY" --installed 2>/dev/null |
             grep -q "^$rest" ;;
         esac
         ;;
@@ -474,9 +480,9 @@ nightly_install() {
         INSTALL_ERROR[nightly]="cannot install the nightly toolchain: $why"
         return 0
     fi
-    banner "rustup toolchain install nightly --profile minimal"
-    rustup toolchain install nightly --profile minimal </dev/null ||
-        INSTALL_ERROR[nightly]="rustup toolchain install nightly failed"
+    banner "rustup toolchain install $RAWMAP_NIGHTLY --profile minimal"
+    rustup toolchain install "$RAWMAP_NIGHTLY" --profile minimal </dev/null ||
+        INSTALL_ERROR[nightly]="rustup toolchain install $RAWMAP_NIGHTLY failed"
 }
 
 # Adds components to the nightly toolchain; records failures.
@@ -484,16 +490,16 @@ nightly_component_add() {
     local name why=""
     if [[ "${RAWMAP_NO_INSTALL:-0}" == 1 ]]; then
         why="RAWMAP_NO_INSTALL=1"
-    elif ! rustup run nightly rustc --version >/dev/null 2>&1; then
-        why="no nightly toolchain${INSTALL_ERROR[nightly]:+ (${INSTALL_ERROR[nightly]})}"
+    elif ! rustup run "$RAWMAP_NIGHTLY" rustc --version >/dev/null 2>&1; then
+        why="no $RAWMAP_NIGHTLY toolchain${INSTALL_ERROR[nightly]:+ (${INSTALL_ERROR[nightly]})}"
     fi
     for name in "$@"; do
         if [[ -n "$why" ]]; then
             INSTALL_ERROR[nightly-$name]="cannot add nightly component $name: $why"
         else
-            banner "rustup component add --toolchain nightly $name"
-            rustup component add --toolchain nightly "$name" </dev/null ||
-                INSTALL_ERROR[nightly-$name]="rustup component add --toolchain nightly $name failed"
+            banner "rustup component add --toolchain $RAWMAP_NIGHTLY $name"
+            rustup component add --toolchain "$RAWMAP_NIGHTLY" "$name" </dev/null ||
+                INSTALL_ERROR[nightly-$name]="rustup component add --toolchain $RAWMAP_NIGHTLY $name failed"
         fi
     done
 }
@@ -523,7 +529,7 @@ reason() {
     qemu) echo "RAWMAP_SKIP_QEMU=1 is set" ;;
     host) echo "runs $rest binaries natively, and this machine is $(uname -m)" ;;
     nothost) echo "this machine is $rest: the native test steps already run these tests" ;;
-    nightly) echo "${INSTALL_ERROR[nightly]:-the nightly toolchain is missing}" ;;
+    nightly) echo "${INSTALL_ERROR[nightly]:-the $RAWMAP_NIGHTLY toolchain is missing}" ;;
     nightly-component)
         echo "${INSTALL_ERROR[nightly-$rest]:-nightly component $rest is missing}"
         ;;
@@ -551,6 +557,23 @@ NO_RUST=""
 if ! command -v cargo >/dev/null 2>&1 || ! command -v rustc >/dev/null 2>&1; then
     NO_RUST="cargo/rustc not found on PATH: install Rust (https://rustup.rs) first"
     loud "$NO_RUST"
+fi
+# The pinned stable toolchain (scripts/toolchains.sh): installed if missing, then made
+# the one every plain `cargo` and `rustup` call below uses. Without rustup, cargo is
+# whatever is on PATH.
+if [[ -z "$NO_RUST" ]] && command -v rustup >/dev/null 2>&1; then
+    if ! rustup run "$RAWMAP_STABLE" rustc --version >/dev/null 2>&1 &&
+        [[ "${RAWMAP_NO_INSTALL:-0}" != 1 ]]; then
+        banner "rustup toolchain install $RAWMAP_STABLE --profile minimal -c rustfmt -c clippy"
+        rustup toolchain install "$RAWMAP_STABLE" --profile minimal -c rustfmt -c clippy \
+            </dev/null || true
+    fi
+    if rustup run "$RAWMAP_STABLE" rustc --version >/dev/null 2>&1; then
+        export RUSTUP_TOOLCHAIN=$RAWMAP_STABLE
+    else
+        loud "the pinned toolchain $RAWMAP_STABLE is missing and could not be installed:" \
+            "every step runs with the default one, $(rustc --version 2>&1)"
+    fi
 fi
 declare -A want_pkg=() want_target=() want_component=() want_nightly_component=()
 want_nightly=0 want_cargo_fuzz=0
@@ -611,8 +634,8 @@ for tool in rustc cargo qemu-aarch64; do
         echo "$tool: $("$tool" --version 2>&1 | head -n1)"
     fi
 done
-if rustup run nightly rustc --version >/dev/null 2>&1; then
-    echo "nightly: $(rustup run nightly rustc --version 2>&1 | head -n1)"
+if rustup run "$RAWMAP_NIGHTLY" rustc --version >/dev/null 2>&1; then
+    echo "$RAWMAP_NIGHTLY: $(rustup run "$RAWMAP_NIGHTLY" rustc --version 2>&1 | head -n1)"
 fi
 if [[ -x /usr/lib/wine/wine64 ]]; then
     echo "wine64: $(/usr/lib/wine/wine64 --version 2>&1 | head -n1)"

@@ -52,9 +52,9 @@ fn init() -> usize {
 
 /// Scans `(key, value)` words of an auxiliary vector for `AT_PAGESZ`.
 fn find_pagesz(words: &[usize]) -> Result<usize> {
-    for pair in words.chunks_exact(2) {
-        match pair[0] {
-            k if k == AT_PAGESZ as usize => return valid(pair[1]),
+    for &[key, value] in words.as_chunks::<2>().0 {
+        match key {
+            k if k == AT_PAGESZ as usize => return valid(value),
             k if k == AT_NULL as usize => break,
             _ => {}
         }
