@@ -441,6 +441,25 @@ mod tests {
                     );
                 }
             }
+            // Long copies: x86's `rep movsb` from 2048 bytes, the loops many times over.
+            let src: [u8; 5200] = core::array::from_fn(|i| (i * 13 + 5) as u8);
+            for off in 0..16 {
+                for len in [2047, 2048, 2049, 2111, 4096, 5000, 5100] {
+                    let mut dst = [0xEEu8; 5200];
+                    let mut f = RawFault::default();
+                    let s = &src[off..];
+                    // SAFETY: as above, with 5200-byte buffers.
+                    let left =
+                        unsafe { routine(dst.as_mut_ptr().add(1), s.as_ptr(), len, 0, 0, &mut f) };
+                    assert_eq!(left, 0);
+                    assert_eq!(dst[0], 0xEE, "off {off} len {len}");
+                    assert_eq!(&dst[1..=len], &s[..len], "off {off} len {len}");
+                    assert!(
+                        dst[len + 1..].iter().all(|&b| b == 0xEE),
+                        "off {off} len {len}"
+                    );
+                }
+            }
         }
     }
 }

@@ -742,6 +742,57 @@ mod tests {
                     }
                 }
             }
+            // Long copies (x86's `rep movsb` from 2048 bytes, every unrolled loop many
+            // times over) from a few starts, ending at the boundary, past it, and at the
+            // end of the mapping.
+            // SAFETY: a new private anonymous mapping of 2 pages, unmapped below.
+            let big = unsafe {
+                raw::mmap(
+                    core::ptr::null_mut(),
+                    2 * page,
+                    ProtFlags::READ | ProtFlags::WRITE,
+                    MapType::Private,
+                    MapFlags::ANONYMOUS,
+                    -1,
+                    0,
+                )
+            }
+            .unwrap()
+            .cast::<u8>();
+            for start in [
+                0,
+                1,
+                63,
+                page / 2 + 5,
+                page - 2049,
+                page - 2048,
+                page - 2047,
+            ] {
+                let ends = [page - 1, page, page + 1, page + 300, 2 * page];
+                for len in ends.map(|end| end - start) {
+                    let copied = len.min(page - start);
+                    let at = base.wrapping_add(start);
+                    let (lo, hi) = (at.addr(), at.addr() + len);
+                    for write in [false, true] {
+                        let mut f = RawFault::default();
+                        let (dst, src) = if write {
+                            (at, big.cast_const())
+                        } else {
+                            (big, at.cast_const())
+                        };
+                        // SAFETY: as above; `big` holds the longest copy, 2 pages.
+                        let left = unsafe { routine(dst, src, len, lo, hi, &mut f) };
+                        assert_eq!(len - left, copied, "start {start} len {len} write {write}");
+                        if left != 0 {
+                            let byte = base.addr() + page;
+                            let grain = crate::copy::ADDR_GRAIN;
+                            assert!(f.addr == byte || f.addr == byte & !(grain - 1));
+                        }
+                    }
+                }
+            }
+            // SAFETY: the buffer mapped above, released once.
+            unsafe { raw::munmap(big.cast(), 2 * page).unwrap() };
         }
         // SAFETY: our mapping and descriptor, released once.
         unsafe {
