@@ -8,7 +8,8 @@
 //! writing without the protection for it is `EACCES`; a successful mapping has the
 //! length asked for and starts `offset % page` into a page (at the fixed address, if
 //! one was given); a successful remap has the new length, a failed one the old;
-//! `write_at` then `read_at` give the bytes back.
+//! `write_at` then `read_at` give the bytes back; `sequential()` over pages past the
+//! end of a file fails (`EFAULT`) instead of returning a mapping.
 //!
 //! RLIMIT_AS is lowered once so that no length the fuzzer picks can exhaust the
 //! machine (the run uses `-s none`: AddressSanitizer's shadow memory would not fit
@@ -78,6 +79,7 @@ struct Options {
     huge: Option<Huge>,
     fixed: Option<usize>,
     validate: bool,
+    sequential: bool,
 }
 
 /// Advice that succeeds on any mapped range.
@@ -162,6 +164,9 @@ struct Backing {
     hugetlb: bool,
     /// Mapped `locked`: the kernel refuses `Cold` and `PageOut` (EINVAL).
     locked: bool,
+    /// Mapped `sequential`: `Normal` advice on part of it splits the kernel's region,
+    /// after which growing is `EFAULT` (as `Mapping::remap` documents).
+    sequential: bool,
 }
 
 impl Backing {
@@ -186,6 +191,9 @@ fn build(o: &Options, len_cap: bool) -> MapOptions {
     let small = o.len.is_some_and(|l| l.get() <= 1 << 20) || len_cap;
     if o.populate && small {
         m = m.populate();
+    }
+    if is_sequential(o, len_cap) {
+        m = m.sequential();
     }
     if is_locked(o, len_cap) {
         m = m.locked();
@@ -233,6 +241,19 @@ fn is_locked(o: &Options, len_cap: bool) -> bool {
     o.locked && (o.len.is_some_and(|l| l.get() <= 1 << 20) || len_cap)
 }
 
+/// Whether `build` really asked for `sequential` (it populates: only small lengths).
+fn is_sequential(o: &Options, len_cap: bool) -> bool {
+    o.sequential && (o.len.is_some_and(|l| l.get() <= 1 << 20) || len_cap)
+}
+
+/// Whether a file mapping reaches a page wholly past the end of the file, which
+/// `sequential()`'s populate refuses with `EFAULT` (the mapping is then undone) on
+/// kernels that have `MADV_POPULATE_READ` (5.14+; older ones skip the populate).
+fn past_eof_pages(offset: u64, len: usize, file_len: usize) -> bool {
+    let page = page_size() as u64;
+    len != 0 && (offset + len as u64).div_ceil(page) > (file_len as u64).div_ceil(page)
+}
+
 fn is_hugetlb(o: &Options) -> bool {
     matches!(o.huge, Some(Huge::Explicit(_)))
 }
@@ -274,6 +295,8 @@ fn check_mapped(m: &Mapping, o: &Options, len: usize, anon: bool) {
 
 fn run_ops(m: &mut Mapping, backing: &Backing, ops: &[Op]) {
     let page = page_size();
+    // Whether the kernel may hold the mapping as several regions (see `Backing`).
+    let mut split = false;
     for op in ops.iter().take(16) {
         let len = m.len();
         match *op {
@@ -290,6 +313,7 @@ fn run_ops(m: &mut Mapping, backing: &Backing, ops: &[Op]) {
                     assert_eq!(r, Err(Errno::INVAL), "{advice:?} on locked memory");
                 } else if in_range(off, n, len) {
                     assert_eq!(r, Ok(()), "advise_range {advice:?} {off} {n}");
+                    split |= backing.sequential && advice == Advice::Normal && n > 0;
                 } else {
                     assert_eq!(r, Err(Errno::INVAL));
                 }
@@ -382,6 +406,7 @@ fn run_ops(m: &mut Mapping, backing: &Backing, ops: &[Op]) {
                     // length past the user address space (TASK_SIZE) is EINVAL.
                     (Err(e), None) if e == Errno::NOMEM && n > len => {}
                     (Err(e), None) if e == Errno::INVAL && n > 1 << 46 => {}
+                    (Err(e), None) if e == Errno::FAULT && split && n > len => {}
                     other => panic!("remap({n}, {flags:?}) of {len}: {other:?}"),
                 }
                 if r.is_err() {
@@ -443,6 +468,7 @@ fn fuzz(input: Input) {
                 fixed_size: shared,
                 hugetlb: is_hugetlb(o),
                 locked: is_locked(o, false),
+                sequential: is_sequential(o, false),
             };
             run_ops(&mut m, &backing, &input.ops);
         }
@@ -481,6 +507,11 @@ fn fuzz(input: Input) {
                 );
             }
             check_fixed(o, &r, len);
+            let populates = Advice::PopulateRead.is_supported();
+            if is_sequential(o, true) && populates && past_eof_pages(offset, len, flen) && r.is_ok()
+            {
+                panic!("sequential() populated pages past the end of a {flen}-byte file");
+            }
             let Ok(mut m) = r else { return };
             check_mapped(&m, o, len, false);
             let backing = Backing {
@@ -489,6 +520,7 @@ fn fuzz(input: Input) {
                 fixed_size: true,
                 hugetlb: is_hugetlb(o),
                 locked: is_locked(o, true),
+                sequential: is_sequential(o, true),
             };
             run_ops(&mut m, &backing, &input.ops);
         }
@@ -533,6 +565,7 @@ fn fuzz(input: Input) {
                 fixed_size: true,
                 hugetlb: is_hugetlb(o),
                 locked: is_locked(o, true),
+                sequential: is_sequential(o, true),
             };
             run_ops(&mut m, &backing, &input.ops);
         }
