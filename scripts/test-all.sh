@@ -39,9 +39,11 @@
 # not in .cargo/config.toml, so a build on real arm64/riscv64 hardware is not marked as
 # emulated): tests use it to check ABI plumbing instead of kernel semantics that
 # qemu-user does not implement. Linker and runner per target are in .cargo/config.toml.
-# For 32-bit guests qemu-user 7.2 intermittently crashes or hangs when several test
-# threads map memory while others fork, so those steps run one test thread; every
-# qemu step has a time limit (RAWMAP_STEP_TIMEOUT seconds, default 1800).
+# qemu-user 7.2 intermittently crashes or hangs when several test threads map memory
+# while others fork (first seen on 32-bit guests; then a child forked by
+# seal_write_while_writably_mapped_is_ebusy on powerpc64le sat in futex waits, both its
+# threads, for over ten minutes), so every qemu step runs one test thread; every qemu
+# step has a time limit (RAWMAP_STEP_TIMEOUT seconds, default 1800).
 # qemu-user has no seccomp, so the fault-injection tests (tests/faults.rs,
 # tests/page_size_faults.rs) are ignored there; the summary names them, and they run in
 # the native steps (test, test-no-default, test-musl).
@@ -100,12 +102,6 @@ while read -r name triple gnu gcc libc qemu uname toolchain; do
     X_BY_GNU[$gnu]=$name
 done <<<"$CROSS_TABLE"
 
-# Whether the target named $1 is a 32-bit one (its qemu steps run one test thread).
-is_32bit() {
-    case $1 in i686 | armv7 | thumbv7neon | powerpc | mips | mipsel | riscv32) return 0 ;; esac
-    return 1
-}
-
 STEPS=(fmt clippy clippy-no-default clippy-cross clippy-nightly-cross doc test
     test-no-default test-musl test-i686-native)
 for x in "${X_NAMES[@]}"; do STEPS+=("test-$x"); done
@@ -158,8 +154,7 @@ for x in "${X_NAMES[@]}"; do
     else
         DESCRIBE[test-$x]="cargo test --no-fail-fast --target $t"
     fi
-    how="${X_QEMU[$x]}, --cfg qemu"
-    if is_32bit "$x"; then how+=", one test thread"; fi
+    how="${X_QEMU[$x]}, --cfg qemu, one test thread"
     DESCRIBE[test-$x]+=" ($how)"
     DESCRIBE[nostd-$x]="scripts/nostd-example.sh $t"
 done
@@ -278,7 +273,7 @@ step_command() {
 # not survive; none of the usual ones do).
 #
 # $1 is a short name from CROSS_TABLE. Nightly targets build std from source
-# (-Zbuild-std). 32-bit guests run one test thread (see the header). sparc64 runs
+# (-Zbuild-std). One test thread (see the header). sparc64 runs
 # without panic backtraces (qemu-sparc64 takes about 40 s to unwind for one, and four
 # tests panic on purpose) and with 16 proptest cases instead of 256 (a case of the
 # cursor model test takes about 5 s there). loongarch64 code is built without LSX,
@@ -289,15 +284,14 @@ qemu_test() {
     local encoded=${CARGO_ENCODED_RUSTFLAGS:-}
     local flags="${encoded//$'\x1f'/ } ${RUSTFLAGS:-} ${!var:-} --cfg qemu"
     [[ $x != loongarch64 ]] || flags+=" -C target-feature=-lsx"
-    local cargo=(cargo test) harness=()
+    local cargo=(cargo test)
     [[ ${X_TOOLCHAIN[$x]} == stable ]] || cargo=(cargo "+$RAWMAP_NIGHTLY" test -Zbuild-std)
-    ! is_32bit "$x" || harness=(-- --test-threads=1)
     local backtrace=${RUST_BACKTRACE:-1} cases=${PROPTEST_CASES:-256}
     [[ $x != sparc64 ]] || backtrace=0 cases=${PROPTEST_CASES:-16}
     env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS "$var=$flags" RUST_BACKTRACE="$backtrace" \
         PROPTEST_CASES="$cases" \
         timeout --kill-after=30 "${RAWMAP_STEP_TIMEOUT:-1800}" \
-        "${cargo[@]}" --no-fail-fast --target "$triple" "${harness[@]}"
+        "${cargo[@]}" --no-fail-fast --target "$triple" -- --test-threads=1
 }
 
 # i686 natively: a static build (the host has no 32-bit loader) in its own target
