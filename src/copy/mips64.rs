@@ -18,19 +18,9 @@
 //! Called with `len == 0`, the routine writes `[a_start, a_end, a_fixup, b_start, b_end,
 //! b_fixup]` to `dst` and returns 2. Label addresses come from `bal` (with $31 saved).
 
-use super::{RawFault, Routine};
+use super::RawFault;
 
-/// Every routine whose ranges the handler must know.
-pub(crate) const ROUTINES: [Routine; 1] = [copy];
-
-/// Nothing to detect: one routine.
-pub(crate) fn init() {}
-
-/// The routines this CPU can run.
-#[cfg(test)]
-pub(crate) fn usable_routines() -> &'static [Routine] {
-    &ROUTINES
-}
+one_routine!(copy);
 
 /// See the module documentation.
 ///

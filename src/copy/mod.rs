@@ -97,6 +97,29 @@ fn fault(copied: usize, raw: RawFault, base: *const u8) -> Fault {
 // The routines and their exception table
 // ---------------------------------------------------------------------------------------
 
+/// The arch module's `ROUTINES`, `init` and (for tests) `usable_routines` where one
+/// routine serves every CPU (all but x86 and x86_64, which pick one by CPUID):
+/// `$routine` is what the handler's table queries call.
+#[cfg(all(
+    rawmap_fault_copy,
+    not(any(target_arch = "x86_64", target_arch = "x86"))
+))]
+macro_rules! one_routine {
+    ($routine:ident) => {
+        /// Every routine whose ranges the handler must know.
+        pub(crate) const ROUTINES: [super::Routine; 1] = [$routine];
+
+        /// Nothing to detect: one routine.
+        pub(crate) fn init() {}
+
+        /// The routines this CPU can run.
+        #[cfg(test)]
+        pub(crate) fn usable_routines() -> &'static [super::Routine] {
+            &ROUTINES
+        }
+    };
+}
+
 #[cfg(rawmap_fault_copy)]
 #[cfg_attr(target_arch = "x86_64", path = "x86_64.rs")]
 #[cfg_attr(target_arch = "x86", path = "x86.rs")]

@@ -21,19 +21,9 @@
 //! position-independent way to read the program counter, which leaves the return
 //! address predictor alone), with the link register saved in r0.
 
-use super::{RawFault, Routine};
+use super::RawFault;
 
-/// Every routine whose ranges the handler must know.
-pub(crate) const ROUTINES: [Routine; 1] = [copy];
-
-/// Nothing to detect: one routine.
-pub(crate) fn init() {}
-
-/// The routines this CPU can run.
-#[cfg(test)]
-pub(crate) fn usable_routines() -> &'static [Routine] {
-    &ROUTINES
-}
+one_routine!(copy);
 
 /// See the module documentation.
 ///

@@ -29,15 +29,14 @@
 //! plain branches and work; the handler's table queries go through [`ROUTINES`], which
 //! therefore holds an ordinary Rust function that calls the routine.
 
-use super::{RawFault, Routine};
+use super::RawFault;
 
-/// Every routine whose ranges the handler must know.
 #[cfg(not(target_abi = "elfv1"))]
-pub(crate) const ROUTINES: [Routine; 1] = [copy];
-/// Every routine whose ranges the handler must know: on ELFv1 a function with a
-/// descriptor that calls the naked routine (see the module documentation).
+one_routine!(copy);
+// On ELFv1 a function with a descriptor that calls the naked routine (see the module
+// documentation).
 #[cfg(target_abi = "elfv1")]
-pub(crate) const ROUTINES: [Routine; 1] = [copy_by_pointer];
+one_routine!(copy_by_pointer);
 
 /// `copy` behind a real ELFv1 function descriptor.
 ///
@@ -54,15 +53,6 @@ unsafe extern "C" fn copy_by_pointer(
 ) -> usize {
     // SAFETY: forwarded contract.
     unsafe { copy(dst, src, len, lo, hi, out) }
-}
-
-/// Nothing to detect: one routine.
-pub(crate) fn init() {}
-
-/// The routines this CPU can run.
-#[cfg(test)]
-pub(crate) fn usable_routines() -> &'static [Routine] {
-    &ROUTINES
 }
 
 /// See the module documentation.

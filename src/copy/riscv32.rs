@@ -15,19 +15,9 @@
 //! Called with `len == 0`, the routine writes `[a_start, a_end, a_fixup, b_start, b_end,
 //! b_fixup]` to `dst` and returns 2.
 
-use super::Routine;
+use super::RawFault;
 
-/// Every routine whose ranges the handler must know.
-pub(crate) const ROUTINES: [Routine; 1] = [copy];
-
-/// Nothing to detect: one routine.
-pub(crate) fn init() {}
-
-/// The routines this CPU can run.
-#[cfg(test)]
-pub(crate) fn usable_routines() -> &'static [Routine] {
-    &ROUTINES
-}
+one_routine!(copy);
 
 /// See the module documentation.
 ///
@@ -41,7 +31,7 @@ pub(crate) unsafe extern "C" fn copy(
     len: usize,
     lo: usize,
     hi: usize,
-    out: *mut super::RawFault,
+    out: *mut RawFault,
 ) -> usize {
     core::arch::naked_asm!(
         "beqz a2, 9f",
