@@ -675,23 +675,9 @@ done
 # Summary.
 # ---------------------------------------------------------------------------------------
 
-passed=0 failed=0 skipped=0
+# The details come first and the step table last, so the end of the output (all a CI
+# log viewer may show) says which steps failed and which tests in them.
 banner "summary (setup ${setup_secs}s)"
-printf '%-20s %-6s %8s  %s\n' step result seconds command
-for i in "${!SELECTED[@]}"; do
-    step=${SELECTED[$i]}
-    printf '%-20s %-6s %8s  %s\n' "$step" "${RESULT[$i]}" "${SECS[$i]}" "${DESCRIBE[$step]}"
-    case "${RESULT[$i]}" in
-    PASS) passed=$((passed + 1)) ;;
-    FAIL) failed=$((failed + 1)) ;;
-    SKIP) skipped=$((skipped + 1)) ;;
-    esac
-done
-for i in "${!SELECTED[@]}"; do
-    if [[ "${RESULT[$i]}" == SKIP ]]; then
-        echo "SKIPPED ${SELECTED[$i]}: ${SKIP_REASON[${SELECTED[$i]}]}"
-    fi
-done
 # What each cross step ran and ignored, with the reasons (grouped), from its log.
 for x in "${X_NAMES[@]}"; do
     log="$LOGDIR/test-$x.log"
@@ -714,6 +700,34 @@ for step in test-aarch64 test-riscv64; do
             "(seccomp is not available under qemu-user; they ran in the native test steps):"
         while IFS= read -r name; do echo "    $name"; done <<<"$names"
     fi
+done
+echo
+passed=0 failed=0 skipped=0 failed_steps=()
+printf '%-20s %-6s %8s  %s\n' step result seconds command
+for i in "${!SELECTED[@]}"; do
+    step=${SELECTED[$i]}
+    printf '%-20s %-6s %8s  %s\n' "$step" "${RESULT[$i]}" "${SECS[$i]}" "${DESCRIBE[$step]}"
+    case "${RESULT[$i]}" in
+    PASS) passed=$((passed + 1)) ;;
+    FAIL) failed=$((failed + 1)) failed_steps+=("$step") ;;
+    SKIP) skipped=$((skipped + 1)) ;;
+    esac
+done
+for i in "${!SELECTED[@]}"; do
+    if [[ "${RESULT[$i]}" == SKIP ]]; then
+        echo "SKIPPED ${SELECTED[$i]}: ${SKIP_REASON[${SELECTED[$i]}]}"
+    fi
+done
+# Each failed step with the tests that failed in it and the first lines of their panics.
+for step in "${failed_steps[@]}"; do
+    echo "FAILED $step:"
+    log="$LOGDIR/$step.log"
+    [[ -f "$log" ]] || continue
+    awk '/^test .* \.\.\. FAILED$/ { print "    " $0 }
+        /panicked at|^error(\[|:)|timed out|Killed|core dumped/ { if (n++ < 8) print "    " $0 }' \
+        "$log" | head -n 24
+    echo "    last lines of its output:"
+    tail -n 6 "$log" | sed 's/^/    | /'
 done
 status=0
 if ((failed > 0)); then
