@@ -541,6 +541,17 @@ reason() {
 setup_start=$EPOCHREALTIME
 banner "setup"
 
+# Free space where the builds go, said up front and again in the summary: a full run
+# writes about 18 GiB (a target directory per architecture, nightly std builds, the
+# no-std example), and a filled disk shows up as odd failures in whichever step was
+# building at the time.
+free_gib() { df -Pk "${CARGO_TARGET_DIR:-target}" . 2>/dev/null | awk 'NR == 2 { printf "%d", $4 / 1048576 }'; }
+mkdir -p "${CARGO_TARGET_DIR:-target}"
+echo "free disk for builds: $(free_gib) GiB"
+if [[ "$(free_gib)" -lt 20 ]]; then
+    loud "only $(free_gib) GiB free for builds; a full run writes about 18 GiB"
+fi
+
 # Rust itself is not optional: without cargo every step fails (it is never a skip).
 # rustup's installer puts cargo in ~/.cargo/bin, which a non-login shell may not have.
 if ! command -v cargo >/dev/null 2>&1 && [[ -f "${CARGO_HOME:-$HOME/.cargo}/env" ]]; then
@@ -718,6 +729,7 @@ for i in "${!SELECTED[@]}"; do
         echo "SKIPPED ${SELECTED[$i]}: ${SKIP_REASON[${SELECTED[$i]}]}"
     fi
 done
+echo "free disk for builds at the end: $(free_gib) GiB"
 # Each failed step with the tests that failed in it and the first lines of their panics.
 for step in "${failed_steps[@]}"; do
     echo "FAILED $step:"
