@@ -413,10 +413,10 @@ impl MapOptions {
                 return Err(Errno::INVAL);
             }
         }
+        // Safe `remap` never grows a file mapping past what was checked here.
         // SAFETY: the kernel forbids writes to and shrinking of this file, and the range
-        // lies inside it, so the contract of `map_file` holds for as long as the
-        // descriptor's file exists, which the mapping itself keeps alive. Safe `remap`
-        // never grows a file mapping past what was checked here.
+        // lies inside it: the contract of `map_file` holds while the file exists, which
+        // the mapping itself keeps alive.
         unsafe {
             self.map_file(fd, ProtFlags::READ, Backing::File { shared: false })
                 .map(Some)

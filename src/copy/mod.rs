@@ -387,11 +387,11 @@ mod tests {
                 let (lo, hi, out) = (0x1111usize, 0x2222usize, (&raw mut f).addr());
                 let changed: usize;
                 let (rcx, r8, r9): (usize, usize, usize);
+                // rbx and rbp cannot be asm operands, so they are saved and restored on
+                // the stack around the call, and compared there; r12-r15 are declared
+                // clobbered (the compiler saves them) and compared as well.
                 // SAFETY: calls the routine with valid buffers (nothing faults) in the
-                // System V argument registers. rbx and rbp cannot be asm operands, so
-                // they are saved and restored on the stack around the call, and
-                // compared there; r12-r15 are declared clobbered (the compiler saves
-                // them) and compared as well.
+                // System V argument registers.
                 unsafe {
                     core::arch::asm!(
                         "push rbx",

@@ -99,10 +99,10 @@ pub(crate) unsafe fn syscall5(
     a4: usize,
 ) -> isize {
     let (v0, err);
+    // The compiler may hand over an argument in $at, hence `.set noat` (the assembler
+    // must not use $at as its scratch register here).
     // SAFETY: as in `syscall0`; the stack pointer is lowered by 32 (keeping its 8-byte
-    // alignment) to store the fifth argument and restored before the asm ends. The
-    // compiler may hand over an argument in $at, hence `.set noat` (the assembler must
-    // not use $at as its scratch register here).
+    // alignment) to store the fifth argument and restored before the asm ends.
     unsafe {
         syscall!(
             [
