@@ -18,6 +18,8 @@
 #                          250 under qemu-user).
 #   RAWMAP_NO_INSTALL=1    install nothing; steps whose tools are missing are SKIPped.
 #   RAWMAP_STRICT=1        count a skipped step as a failure (for CI that must run all).
+#   RAWMAP_MIN_FREE_GIB=N  below N GiB free (default 8), the build directories of
+#                          finished cross steps are removed (said loudly).
 #   RAWMAP_STABLE=T, RAWMAP_NIGHTLY=T
 #                          the toolchains to use instead of the pinned ones
 #                          (scripts/toolchains.sh); missing ones are installed.
@@ -656,7 +658,7 @@ echo "setup took ${setup_secs}s"
 LOGDIR=$(mktemp -d)
 trap 'rm -rf "$LOGDIR"' EXIT
 
-RESULT=() SECS=()
+RESULT=() SECS=() FINISHED_DIRS=()
 for step in "${SELECTED[@]}"; do
     if [[ -n "$NO_RUST" ]]; then
         loud "FAILED $step: $NO_RUST"
@@ -680,6 +682,18 @@ for step in "${SELECTED[@]}"; do
         loud "FAILED $step (exit $rc)"
     fi
     RESULT+=("$status") SECS+=("$(elapsed "$start" "$EPOCHREALTIME")")
+    # A cross step's build directory is not needed by the steps after it (tour-<arch>
+    # rebuilds what it uses); on a nearly full disk it goes, so the later steps can build.
+    if [[ "$step" == test-* && -n "${X_TRIPLE[${step#test-}]:-}" ]]; then
+        FINISHED_DIRS+=("${CARGO_TARGET_DIR:-target}/${X_TRIPLE[${step#test-}]}")
+    fi
+    if [[ "$(free_gib)" -lt "${RAWMAP_MIN_FREE_GIB:-8}" && ${#FINISHED_DIRS[@]} -gt 0 ]]; then
+        loud "only $(free_gib) GiB free: removing the build directories of finished" \
+            "cross steps: ${FINISHED_DIRS[*]}"
+        rm -rf "${FINISHED_DIRS[@]}"
+        FINISHED_DIRS=()
+        echo "free disk for builds now: $(free_gib) GiB"
+    fi
 done
 
 # ---------------------------------------------------------------------------------------
