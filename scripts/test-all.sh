@@ -749,9 +749,11 @@ for step in "${failed_steps[@]}"; do
     echo "FAILED $step:"
     log="$LOGDIR/$step.log"
     [[ -f "$log" ]] || continue
-    awk '/^test .* \.\.\. FAILED$/ { print "    " $0 }
+    # (awk stops printing itself: `| head` could kill it with SIGPIPE, which pipefail and
+    # set -e would turn into the end of this script before its summary line.)
+    awk '/^test .* \.\.\. FAILED$/ { if (t++ < 16) print "    " $0 }
         /panicked at|^error(\[|:)|timed out|Killed|core dumped/ { if (n++ < 8) print "    " $0 }' \
-        "$log" | head -n 24
+        "$log"
     echo "    last lines of its output:"
     tail -n 6 "$log" | sed 's/^/    | /'
 done
